@@ -1,0 +1,101 @@
+# chemledger - build, test, demo.  See README.md.
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+PKGS = lmdb libb2 msgpack libcrypto jansson
+DEPS_DEB = liblmdb-dev libb2-dev libmsgpack-dev libssl-dev libjansson-dev libcmocka-dev lmdb-utils pkg-config
+
+WARN = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla -Wpointer-arith -Wcast-qual -Wno-overlength-strings
+CFLAGS ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -Icore $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS = $(PKG_LIBS) -lpthread
+
+CORE_SRC = $(wildcard core/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=build/%.o)
+LEDGER_SRC = $(filter-out ledger/main.c,$(wildcard ledger/*.c))
+LEDGER_OBJ = $(LEDGER_SRC:%.c=build/%.o)
+VERIFY_SRC = $(filter-out verifier/main.c,$(wildcard verifier/*.c))
+VERIFY_OBJ = $(VERIFY_SRC:%.c=build/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+
+.PHONY: all deps test unit cli demo install uninstall clean check-asan check-valgrind schemas
+
+all: bin/chemledger $(if $(wildcard verifier/main.c),bin/chemverify)
+
+build/%.o: %.c $(wildcard core/*.h ledger/*.h verifier/*.h) schemas/records.def
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iledger -Iverifier -c -o $@ $<
+
+build/libchemcore.a: $(CORE_OBJ)
+	ar rcs $@ $^
+
+build/libchemledger.a: $(LEDGER_OBJ)
+	ar rcs $@ $^
+
+build/libchemverify.a: $(VERIFY_OBJ)
+	ar rcs $@ $^
+
+bin/chemledger: build/ledger/main.o build/libchemledger.a build/libchemcore.a
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/chemverify: build/verifier/main.o build/libchemverify.a build/libchemcore.a
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/tests/%: tests/unit/%.c build/libchemledger.a build/libchemverify.a build/libchemcore.a
+	@mkdir -p build/tests
+	$(CC) $(ALL_CFLAGS) -Iledger -Iverifier $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Installs the Debian packages the build and the tests need, if missing.
+deps:
+	@missing=""; for p in $(DEPS_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: deps
+	$(MAKE) all $(UNIT_BIN)
+	@sh tests/run.sh
+
+demo: deps
+	$(MAKE) all
+	@sh fixtures/demo.sh
+
+schemas: build/schemas/gen
+	build/schemas/gen schemas docs/FIELDS.md
+
+build/schemas/gen: schemas/gen.c build/libchemcore.a
+	@mkdir -p build/schemas
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-asan: deps
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN)
+	@sh tests/run.sh
+	$(MAKE) clean
+
+check-valgrind: deps
+	$(MAKE) all $(UNIT_BIN)
+	@CL_VALGRIND=1 sh tests/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 bin/chemledger bin/chemverify $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/chemledger.1 docs/chemverify.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/chemledger $(DESTDIR)$(PREFIX)/bin/chemverify
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/chemledger.1 $(DESTDIR)$(PREFIX)/share/man/man1/chemverify.1
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,120 @@
+#include "cl_entry.h"
+
+#include <string.h>
+
+#include "cl_text.h"
+
+int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int rc;
+
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	rc = msgpack_pack_array(&pk, 6) || msgpack_pack_uint64(&pk, CL_ENTRY_VERSION) ||
+	     msgpack_pack_uint64(&pk, e->seq) || msgpack_pack_int64(&pk, e->recv_time) ||
+	     msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, e->prev, 32);
+	if (!rc)
+		rc = e->has_batch_prev ? (msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, e->batch_prev, 32))
+				       : msgpack_pack_nil(&pk);
+	if (!rc)
+		rc = cl_record_pack(&e->rec, true, &pk);
+	return rc ? CL_E_NOMEM : 0;
+}
+
+int cl_entry_decode(struct cl_entry *e, const void *buf, size_t len, struct cl_error *err)
+{
+	msgpack_unpacked up;
+	msgpack_sbuffer again;
+	const msgpack_object *a;
+	size_t off = 0;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (len > CL_ENTRY_MAX)
+		return cl_error_set(err, CL_E_MALFORMED_ENTRY, "entry is %zu bytes, more than %d", len, CL_ENTRY_MAX);
+	msgpack_unpacked_init(&up);
+	msgpack_sbuffer_init(&again);
+	if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "not a complete msgpack value");
+		goto done;
+	}
+	if (off != len) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "%zu trailing bytes after the entry", len - off);
+		goto done;
+	}
+	a = &up.data;
+	if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 6) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "an entry must be a msgpack array of 6");
+		goto done;
+	}
+	const msgpack_object *v = a->via.array.ptr;
+	if (v[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || v[0].via.u64 != CL_ENTRY_VERSION) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "unknown entry format version");
+		goto done;
+	}
+	if (v[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "seq must be an unsigned integer");
+		goto done;
+	}
+	e->seq = v[1].via.u64;
+	if (v[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER && v[2].via.u64 <= (uint64_t)CL_TIME_MAX)
+		e->recv_time = (int64_t)v[2].via.u64;
+	else if (v[2].type == MSGPACK_OBJECT_NEGATIVE_INTEGER && v[2].via.i64 >= CL_TIME_MIN)
+		e->recv_time = v[2].via.i64;
+	else {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "receive time must be an integer within years 0000-9999");
+		goto done;
+	}
+	if (v[3].type != MSGPACK_OBJECT_BIN || v[3].via.bin.size != 32) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "prev must be bin of 32 bytes");
+		goto done;
+	}
+	memcpy(e->prev, v[3].via.bin.ptr, 32);
+	if (v[4].type == MSGPACK_OBJECT_BIN && v[4].via.bin.size == 32) {
+		e->has_batch_prev = true;
+		memcpy(e->batch_prev, v[4].via.bin.ptr, 32);
+	} else if (v[4].type != MSGPACK_OBJECT_NIL) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "batch_prev must be bin of 32 bytes or nil");
+		goto done;
+	}
+	if ((rc = cl_record_unpack(&e->rec, &v[5], err)))
+		goto done;
+	/* One and only one encoding: re-encode and compare every byte. */
+	if (cl_entry_encode(e, &again)) {
+		rc = cl_error_set(err, CL_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (again.size != len || memcmp(again.data, buf, len) != 0) {
+		rc = cl_error_set(err, CL_E_MALFORMED_ENTRY, "entry is not in canonical form");
+		goto done;
+	}
+	rc = 0;
+done:
+	msgpack_sbuffer_destroy(&again);
+	msgpack_unpacked_destroy(&up);
+	return rc;
+}
+
+json_t *cl_entry_to_json(const struct cl_entry *e, const uint8_t hash[32])
+{
+	char hex[65], t[21];
+	json_t *o = json_object();
+	if (o == NULL)
+		return NULL;
+	cl_hex_encode(hex, hash, 32);
+	cl_time_format(t, e->recv_time);
+	json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+	json_object_set_new(o, "hash", json_string(hex));
+	cl_hex_encode(hex, e->prev, 32);
+	json_object_set_new(o, "prev", json_string(hex));
+	if (e->has_batch_prev) {
+		cl_hex_encode(hex, e->batch_prev, 32);
+		json_object_set_new(o, "batch_prev", json_string(hex));
+	} else {
+		json_object_set_new(o, "batch_prev", json_null());
+	}
+	json_object_set_new(o, "time", json_string(t));
+	json_object_set_new(o, "record", cl_record_to_json(&e->rec));
+	return o;
+}

@@ -1,0 +1,944 @@
+#include "cl_ledger.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cl_crypto.h"
+#include "cl_text.h"
+
+#define INITIAL_MAP (64UL << 20)
+
+enum { DB_ENTRIES, DB_IDS, DB_BATCHES, DB_TRAIL, DB_LABELS, DB_PARTIES, DB_CHEMICALS, DB_LICENCES, DB_REVOKED,
+       DB_META, DB_COUNT };
+static const char *const db_names[DB_COUNT] = {"entries", "ids",      "batches",  "trail",   "labels",
+					       "parties", "chemicals", "licences", "revoked", "meta"};
+
+struct cl_ledger {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	enum cl_ledger_mode mode;
+	char dir[4096];
+	msgpack_sbuffer buf; /* scratch for encoding */
+};
+
+/* Per-record scratch: the entries a check needs to look at. */
+struct scratch {
+	struct cl_entry a, b;
+};
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int store_error(struct cl_error *err, int rc, const char *what)
+{
+	if (rc == MDB_MAP_FULL)
+		return cl_error_set(err, CL_E_MAP_FULL, "%s: LMDB map full", what);
+	if (rc == ENOSPC)
+		return cl_error_set(err, CL_E_NOSPACE, "%s: no space left on the device holding the ledger", what);
+	return cl_error_set(err, CL_E_STORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+static MDB_val sval(const char *s)
+{
+	MDB_val v = {strlen(s), (void *)(uintptr_t)s};
+	return v;
+}
+
+/* ---- open / create ------------------------------------------------------- */
+
+static int check_dir(const char *dir, enum cl_ledger_mode mode, struct cl_error *err)
+{
+	struct stat st;
+	char path[4200];
+
+	if (stat(dir, &st) != 0)
+		return cl_error_set(err, CL_E_IO, "ledger directory %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cl_error_set(err, CL_E_IO, "%s is not a directory", dir);
+	if (st.st_mode & S_IWOTH)
+		return cl_error_set(err, CL_E_IO, "refusing ledger directory %s: it is writable by others (chmod 700 it)",
+				    dir);
+	if (mode == CL_LEDGER_WRITE && st.st_uid != geteuid())
+		return cl_error_set(err, CL_E_IO, "refusing to write ledger directory %s: owned by uid %u, not by you",
+				    dir, (unsigned)st.st_uid);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st) != 0)
+		return cl_error_set(err, CL_E_IO, "%s is not a chemledger ledger (no data.mdb; create one with "
+				    "chemledger init)", dir);
+	return 0;
+}
+
+static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mode, bool create,
+		    struct cl_error *err)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if ((rc = mdb_env_create(&l->env)))
+		return store_error(err, rc, "mdb_env_create");
+	mdb_env_set_maxdbs(l->env, 16);
+	mdb_env_set_maxreaders(l->env, 256);
+	if (create)
+		mdb_env_set_mapsize(l->env, INITIAL_MAP);
+	/* Never MDB_NOSYNC / MDB_NOMETASYNC: a commit is durable when it returns. */
+	rc = mdb_env_open(l->env, dir, mode == CL_LEDGER_READ ? MDB_RDONLY : 0, 0600);
+	if (rc)
+		return store_error(err, rc, dir);
+	rc = mdb_txn_begin(l->env, NULL, mode == CL_LEDGER_READ ? MDB_RDONLY : 0, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(l->env, 0);
+		rc = mdb_txn_begin(l->env, NULL, mode == CL_LEDGER_READ ? MDB_RDONLY : 0, &txn);
+	}
+	if (rc)
+		return store_error(err, rc, "opening the ledger");
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &l->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return cl_error_set(err, CL_E_IO, "%s is not a chemledger ledger (no \"%s\" database)", dir,
+					    db_names[i]);
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			return store_error(err, rc, "opening the ledger's databases");
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)))
+		return store_error(err, rc, "opening the ledger");
+	return 0;
+}
+
+static struct cl_ledger *ledger_new(void)
+{
+	struct cl_ledger *l = calloc(1, sizeof(*l));
+	if (l)
+		msgpack_sbuffer_init(&l->buf);
+	return l;
+}
+
+void cl_ledger_close(struct cl_ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->env)
+		mdb_env_close(l->env);
+	msgpack_sbuffer_destroy(&l->buf);
+	free(l);
+}
+
+int cl_ledger_open(struct cl_ledger **out, const char *dir, enum cl_ledger_mode mode, struct cl_error *err)
+{
+	struct cl_ledger *l;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_dir(dir, mode, err)))
+		return rc;
+	if ((l = ledger_new()) == NULL)
+		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	l->mode = mode;
+	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	if ((rc = env_open(l, dir, mode, false, err))) {
+		cl_ledger_close(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+/* ---- reading helpers ----------------------------------------------------- */
+
+static int read_entry(MDB_txn *txn, struct cl_ledger *l, uint64_t seq, struct cl_entry *e, uint8_t hash[32],
+		      struct cl_error *err)
+{
+	uint8_t k[8];
+	MDB_val key = {8, k}, val;
+	int rc;
+
+	put_u64(k, seq);
+	rc = mdb_get(txn, l->dbi[DB_ENTRIES], &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return cl_error_set(err, CL_E_NOT_FOUND, "no entry %llu", (unsigned long long)seq);
+	if (rc)
+		return store_error(err, rc, "reading an entry");
+	if (hash)
+		cl_hash_entry(val.mv_data, val.mv_size, hash);
+	if (e && (rc = cl_entry_decode(e, val.mv_data, val.mv_size, err)))
+		return cl_error_prefix(err, "entry %llu", (unsigned long long)seq);
+	return 0;
+}
+
+/* Looks up a string key holding a seq. 0, CL_E_NOT_FOUND or CL_E_STORE. */
+static int lookup_seq(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *seq, struct cl_error *err)
+{
+	MDB_val key = sval(k), val;
+	int rc = mdb_get(txn, dbi, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return CL_E_NOT_FOUND;
+	if (rc)
+		return store_error(err, rc, "index lookup");
+	if (val.mv_size < 8)
+		return cl_error_set(err, CL_E_STORE, "index value for \"%s\" is corrupt", k);
+	*seq = get_u64(val.mv_data);
+	return 0;
+}
+
+static int head_get(MDB_txn *txn, struct cl_ledger *l, uint64_t *seq, uint8_t hash[32], struct cl_error *err)
+{
+	MDB_val key = sval("head"), val;
+	int rc = mdb_get(txn, l->dbi[DB_META], &key, &val);
+	if (rc)
+		return store_error(err, rc, "reading the head");
+	if (val.mv_size != 40)
+		return cl_error_set(err, CL_E_STORE, "the ledger's head record is corrupt");
+	*seq = get_u64(val.mv_data);
+	memcpy(hash, (uint8_t *)val.mv_data + 8, 32);
+	return 0;
+}
+
+/* ---- appending ----------------------------------------------------------- */
+
+static int put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags, struct cl_error *err)
+{
+	int rc = mdb_put(txn, dbi, k, v, flags);
+	return rc ? store_error(err, rc, "writing the ledger") : 0;
+}
+
+static int put_seq(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, uint64_t seq, struct cl_error *err)
+{
+	uint8_t b[8];
+	MDB_val v = {8, b};
+	put_u64(b, seq);
+	return put(txn, dbi, k, &v, 0, err);
+}
+
+/*
+ * Writes entry e (already complete but for seq/prev) and every index it
+ * touches.  batch: the batch the entry concerns, or NULL.
+ */
+static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const char *batch, uint8_t hash[32],
+		  struct cl_error *err)
+{
+	uint8_t k8[8], head[40], bval[48];
+	MDB_val key = {8, k8}, val;
+	const struct cl_record *r = &e->rec;
+	int rc;
+
+	if ((rc = cl_entry_encode(e, &l->buf)))
+		return cl_error_set(err, rc, "out of memory");
+	cl_hash_entry(l->buf.data, l->buf.size, hash);
+	put_u64(k8, e->seq);
+	val.mv_size = l->buf.size;
+	val.mv_data = l->buf.data;
+	if ((rc = put(txn, l->dbi[DB_ENTRIES], &key, &val, MDB_APPEND, err)))
+		return rc;
+	key = sval(r->id);
+	if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, e->seq, err)))
+		return rc;
+	put_u64(head, e->seq);
+	memcpy(head + 8, hash, 32);
+	key = sval("head");
+	val.mv_size = 40;
+	val.mv_data = head;
+	if ((rc = put(txn, l->dbi[DB_META], &key, &val, 0, err)))
+		return rc;
+	if (batch) {
+		char tk[CL_ID_MAX + 1 + 8];
+		size_t bl = strlen(batch);
+		MDB_val old;
+		memcpy(tk, batch, bl);
+		tk[bl] = 0;
+		put_u64((uint8_t *)tk + bl + 1, e->seq);
+		key.mv_size = bl + 9;
+		key.mv_data = tk;
+		val.mv_size = 0;
+		val.mv_data = "";
+		if ((rc = put(txn, l->dbi[DB_TRAIL], &key, &val, 0, err)))
+			return rc;
+		key = sval(batch);
+		rc = mdb_get(txn, l->dbi[DB_BATCHES], &key, &old);
+		if (rc == 0 && old.mv_size == 48)
+			memcpy(bval, old.mv_data, 8);
+		else
+			put_u64(bval, e->seq); /* the batch record itself */
+		put_u64(bval + 8, e->seq);
+		memcpy(bval + 16, hash, 32);
+		val.mv_size = 48;
+		val.mv_data = bval;
+		if ((rc = put(txn, l->dbi[DB_BATCHES], &key, &val, 0, err)))
+			return rc;
+	}
+	switch (r->type) {
+	case CL_REC_GENESIS:
+		key = sval(r->authority);
+		return put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err);
+	case CL_REC_CHEMICAL:
+		key = sval(r->cas);
+		return put_seq(txn, l->dbi[DB_CHEMICALS], &key, e->seq, err);
+	case CL_REC_PARTY:
+		key = sval(r->party);
+		if ((rc = put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err)))
+			return rc;
+		for (uint32_t i = 0; i < r->licences.n; i++) {
+			key = sval(r->licences.items[i].no);
+			val = sval(r->party);
+			if ((rc = put(txn, l->dbi[DB_LICENCES], &key, &val, 0, err)))
+				return rc;
+		}
+		return 0;
+	case CL_REC_REVOKE: {
+		char rk[2 * CL_ID_MAX + 2];
+		int n = cl_record_has(r, "licence") ? snprintf(rk, sizeof(rk), "%s%c%s", r->party, 0, r->licence)
+						     : snprintf(rk, sizeof(rk), "%s", r->party);
+		key.mv_size = (size_t)n;
+		key.mv_data = rk;
+		return put_seq(txn, l->dbi[DB_REVOKED], &key, e->seq, err);
+	}
+	case CL_REC_BATCH:
+		if (cl_record_has(r, "label")) {
+			key = sval(r->label);
+			val = sval(r->batch);
+			return put(txn, l->dbi[DB_LABELS], &key, &val, 0, err);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t recv_time, uint8_t hash[32],
+		     struct cl_error *err)
+{
+	struct cl_ledger *l;
+	struct cl_entry *e;
+	struct stat st;
+	char path[4200];
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (genesis->type != CL_REC_GENESIS)
+		return cl_error_set(err, CL_E_USAGE, "a ledger starts with a genesis record");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cl_error_set(err, CL_E_IO, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st) == 0)
+		return cl_error_set(err, CL_E_EXISTS, "%s already holds a ledger", dir);
+	if ((rc = check_dir(dir, CL_LEDGER_WRITE, err)) && rc != CL_E_IO)
+		return rc;
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+		return cl_error_set(err, CL_E_IO, "refusing ledger directory %s: it is writable by others", dir);
+	if ((l = ledger_new()) == NULL || (e = calloc(1, sizeof(*e))) == NULL) {
+		cl_ledger_close(l);
+		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	}
+	l->mode = CL_LEDGER_WRITE;
+	if ((rc = env_open(l, dir, CL_LEDGER_WRITE, true, err)))
+		goto fail;
+	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn))) {
+		rc = store_error(err, rc, "creating the ledger");
+		goto fail;
+	}
+	e->seq = 0;
+	e->recv_time = recv_time;
+	e->rec = *genesis;
+	if ((rc = append(l, txn, e, NULL, hash, err)))
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc) {
+		rc = store_error(err, rc, "creating the ledger");
+		goto fail;
+	}
+	free(e);
+	cl_ledger_close(l);
+	return 0;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	free(e);
+	cl_ledger_close(l);
+	/* Nothing was acknowledged: leave no half-made ledger behind. */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	return rc;
+}
+
+/* ---- the checks of SPEC §4 ----------------------------------------------- */
+
+/* Marks res rejected with a message; returns 0 (the group goes on). */
+__attribute__((format(printf, 3, 4))) static int reject(struct cl_result *res, int code, const char *fmt, ...)
+{
+	va_list ap;
+	res->outcome = CL_REJECTED;
+	res->error.code = code;
+	va_start(ap, fmt);
+	vsnprintf(res->error.msg, sizeof(res->error.msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Adds a business-rule warning (the record is still appended). */
+__attribute__((format(printf, 2, 3))) static void warn(struct cl_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	if (res->n_warnings >= CL_MAX_WARNINGS)
+		return;
+	res->warnings[res->n_warnings].code = 0;
+	va_start(ap, fmt);
+	vsnprintf(res->warnings[res->n_warnings].msg, sizeof(res->warnings[0].msg), fmt, ap);
+	va_end(ap);
+	res->n_warnings++;
+}
+
+/* Loads the latest registration of party `id` into e (a party record, or
+ * the genesis record for the authority).  CL_E_NOT_FOUND when unknown. */
+static int load_party(struct cl_ledger *l, MDB_txn *txn, const char *id, struct cl_entry *e, struct cl_error *err)
+{
+	uint64_t seq;
+	int rc = lookup_seq(txn, l->dbi[DB_PARTIES], id, &seq, err);
+	return rc ? rc : read_entry(txn, l, seq, e, NULL, err);
+}
+
+static uint32_t party_roles(const struct cl_record *p)
+{
+	return p->type == CL_REC_GENESIS ? 1u << CL_ROLE_AUTHORITY : p->roles;
+}
+
+static const uint8_t *party_key(const struct cl_record *p)
+{
+	return p->key;
+}
+
+/* The roles of which the signer needs one, by record type (SPEC §1). */
+static uint32_t roles_needed(const struct cl_record *r)
+{
+	switch (r->type) {
+	case CL_REC_CHEMICAL:
+	case CL_REC_PARTY:
+	case CL_REC_REVOKE: return 1u << CL_ROLE_AUTHORITY;
+	case CL_REC_BATCH:
+		return r->origin == CL_ORIGIN_IMPORT ? 1u << CL_ROLE_IMPORTER : 1u << CL_ROLE_PRODUCER;
+	case CL_REC_SALE: return 1u << CL_ROLE_VENDOR;
+	case CL_REC_CHECK: return 1u << CL_ROLE_INSPECTOR;
+	case CL_REC_LOSS: return 1u << CL_ROLE_VENDOR | 1u << CL_ROLE_END_USER;
+	default: return 0; /* handoff: any registered party; the buyer rule is a business rule */
+	}
+}
+
+static void roles_text(char *out, size_t n, uint32_t set)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int b = 0; cl_words_role[b] && o + 1 < n; b++)
+		if (set & (1u << b))
+			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " or " : "", cl_words_role[b]);
+	if (!o)
+		snprintf(out, n, "none");
+}
+
+/* The measure of chemical `cas`; CL_E_NOT_FOUND if unregistered. */
+static int chemical_measure(struct cl_ledger *l, MDB_txn *txn, const char *cas, uint32_t *measure,
+			    struct scratch *s, struct cl_error *err)
+{
+	uint64_t seq;
+	int rc = lookup_seq(txn, l->dbi[DB_CHEMICALS], cas, &seq, err);
+	if (rc)
+		return rc;
+	if ((rc = read_entry(txn, l, seq, &s->b, NULL, err)))
+		return rc;
+	*measure = s->b.rec.measure;
+	return 0;
+}
+
+/* Rejects WRONG_MEASURE and returns 1 when r's unit is not of `measure`. */
+static int check_measure(struct cl_result *res, const struct cl_record *r, uint32_t measure, const char *cas)
+{
+	int m = cl_uom_measure((int)r->qty.uom);
+	if (m == (int)measure)
+		return 0;
+	reject(res, CL_E_WRONG_MEASURE, "uom: %s is a %s unit but chemical %s is measured by %s",
+	       cl_uom_code((int)r->qty.uom), cl_words_measure[m], cas, cl_words_measure[measure]);
+	return 1;
+}
+
+/* The batch a record concerns: its own, or its sale's.  Loads the batch
+ * record into s->a.  Rejects UNKNOWN_REF. */
+static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, struct cl_result *res,
+			 char batch[CL_ID_MAX + 1], struct scratch *s, struct cl_error *err)
+{
+	uint64_t seq;
+	int rc;
+
+	if (r->type == CL_REC_CHECK || r->type == CL_REC_HANDOFF) {
+		rc = lookup_seq(txn, l->dbi[DB_IDS], r->sale, &seq, err);
+		if (rc == CL_E_NOT_FOUND)
+			return reject(res, CL_E_UNKNOWN_REF, "sale: no sale \"%s\" in the ledger", r->sale);
+		if (rc || (rc = read_entry(txn, l, seq, &s->a, NULL, err)))
+			return rc;
+		if (s->a.rec.type != CL_REC_SALE)
+			return reject(res, CL_E_UNKNOWN_REF, "sale: \"%s\" is a %s record, not a sale", r->sale, cl_record_type_name(s->a.rec.type));
+		if (r->type == CL_REC_HANDOFF && strcmp(r->signer, s->a.rec.buyer) != 0)
+			warn(res, "WRONG_RECEIVER: handoff signed by %s but sale %s was to %s",
+			     r->signer, r->sale, s->a.rec.buyer);
+		snprintf(batch, CL_ID_MAX + 1, "%s", s->a.rec.batch);
+	} else {
+		snprintf(batch, CL_ID_MAX + 1, "%s", r->batch);
+	}
+	rc = lookup_seq(txn, l->dbi[DB_BATCHES], batch, &seq, err);
+	if (rc == CL_E_NOT_FOUND)
+		return reject(res, CL_E_UNKNOWN_REF, "batch: no batch \"%s\" in the ledger", batch);
+	if (rc || (rc = read_entry(txn, l, seq, &s->a, NULL, err)))
+		return rc;
+	return 0;
+}
+
+/*
+ * Runs every check of SPEC §4 on r inside txn.  Returns 0 with res filled
+ * (appended records are written), or a negative store status that aborts
+ * the group.
+ */
+static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, int64_t now, struct cl_result *res,
+		   struct scratch *s, struct cl_error *err)
+{
+	char batch_buf[CL_ID_MAX + 1], rolebuf[96];
+	const char *batch = NULL;
+	uint64_t seq, head_seq;
+	uint8_t head_hash[32];
+	uint32_t measure;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (r->type == CL_REC_GENESIS)
+		return reject(res, CL_E_BAD_FIELD, "type: a genesis record is written only by chemledger init");
+	if (!cl_record_has(r, "sig"))
+		return reject(res, CL_E_BAD_FIELD, "missing field \"sig\" (sign records with chemledger sign)");
+
+	/* Idempotency: the same id with the same content is a duplicate. */
+	rc = lookup_seq(txn, l->dbi[DB_IDS], r->id, &seq, err);
+	if (rc == 0) {
+		if ((rc = read_entry(txn, l, seq, &s->a, res->hash, err)))
+			return rc;
+		if (cl_record_same_content(&s->a.rec, r)) {
+			res->outcome = CL_DUPLICATE;
+			res->seq = seq;
+			return 0;
+		}
+		memset(res->hash, 0, 32);
+		snprintf(rolebuf, sizeof(rolebuf), "%llu", (unsigned long long)seq);
+		return reject(res, CL_E_DUPLICATE_ID, "id: \"%s\" is already used by entry %s (a %s record) with other content",
+			      r->id, rolebuf, cl_record_type_name(s->a.rec.type));
+	} else if (rc != CL_E_NOT_FOUND) {
+		return rc;
+	}
+
+	/* Signer: registered, signature, not revoked, role. */
+	rc = load_party(l, txn, r->signer, &s->b, err);
+	if (rc == CL_E_NOT_FOUND)
+		return reject(res, CL_E_UNKNOWN_SIGNER, "signer: \"%s\" is not a registered party", r->signer);
+	if (rc)
+		return rc;
+	if (!cl_record_verify(r, party_key(&s->b.rec)))
+		return reject(res, CL_E_BAD_SIGNATURE, "sig: does not verify under the key registered for %s", r->signer);
+	rc = lookup_seq(txn, l->dbi[DB_REVOKED], r->signer, &seq, err);
+	if (rc == 0) {
+		snprintf(rolebuf, sizeof(rolebuf), "%llu", (unsigned long long)seq);
+		return reject(res, CL_E_REVOKED_SIGNER, "signer: %s was revoked by entry %s", r->signer, rolebuf);
+	} else if (rc != CL_E_NOT_FOUND) {
+		return rc;
+	}
+	if (roles_needed(r) && !(roles_needed(r) & party_roles(&s->b.rec))) {
+		char has[96];
+		roles_text(rolebuf, sizeof(rolebuf), roles_needed(r));
+		roles_text(has, sizeof(has), party_roles(&s->b.rec));
+		res->outcome = CL_REJECTED;
+		cl_error_set(&res->error, CL_E_ROLE_NOT_ALLOWED, "signer: %s has roles %s; a %s record needs %s", r->signer,
+			     has, cl_record_type_name(r->type), rolebuf);
+		return 0;
+	}
+
+	/* References and uniqueness, by type. */
+	switch (r->type) {
+	case CL_REC_CHEMICAL:
+		rc = chemical_measure(l, txn, r->cas, &measure, s, err);
+		if (rc == 0 && measure != r->measure) {
+			res->outcome = CL_REJECTED;
+			cl_error_set(&res->error, CL_E_BAD_FIELD,
+				     "measure: chemical %s is registered by %s; a chemical's measure never changes", r->cas,
+				     cl_words_measure[measure]);
+			return 0;
+		}
+		if (rc && rc != CL_E_NOT_FOUND)
+			return rc;
+		break;
+	case CL_REC_PARTY:
+		for (uint32_t i = 0; i < r->licences.n; i++) {
+			MDB_val key = sval(r->licences.items[i].no), val;
+			for (uint32_t j = 0; j < i; j++)
+				if (strcmp(r->licences.items[i].no, r->licences.items[j].no) == 0) {
+					res->outcome = CL_REJECTED;
+					cl_error_set(&res->error, CL_E_BAD_FIELD, "licences[%u].no: \"%s\" is listed twice", i,
+						     r->licences.items[i].no);
+					return 0;
+				}
+			rc = mdb_get(txn, l->dbi[DB_LICENCES], &key, &val);
+			if (rc == 0 && (val.mv_size != strlen(r->party) || memcmp(val.mv_data, r->party, val.mv_size))) {
+				res->outcome = CL_REJECTED;
+				cl_error_set(&res->error, CL_E_DUPLICATE_ID,
+					     "licences[%u].no: licence \"%s\" already belongs to party %.*s", i,
+					     r->licences.items[i].no, (int)val.mv_size, (char *)val.mv_data);
+				return 0;
+			}
+			if (rc && rc != MDB_NOTFOUND)
+				return store_error(err, rc, "licence lookup");
+		}
+		break;
+	case CL_REC_REVOKE:
+		rc = lookup_seq(txn, l->dbi[DB_PARTIES], r->party, &seq, err);
+		if (rc == CL_E_NOT_FOUND)
+			return reject(res, CL_E_UNKNOWN_REF, "party: \"%s\" is not a registered party", r->party);
+		if (rc)
+			return rc;
+		if (cl_record_has(r, "licence")) {
+			MDB_val key = sval(r->licence), val;
+			rc = mdb_get(txn, l->dbi[DB_LICENCES], &key, &val);
+			if (rc == MDB_NOTFOUND ||
+			    (rc == 0 && (val.mv_size != strlen(r->party) || memcmp(val.mv_data, r->party, val.mv_size))))
+				return reject(res, CL_E_UNKNOWN_REF, "licence: \"%s\" is not a licence of party %s", r->licence, r->party);
+			if (rc)
+				return store_error(err, rc, "licence lookup");
+		}
+		break;
+	case CL_REC_BATCH:
+		rc = chemical_measure(l, txn, r->cas, &measure, s, err);
+		if (rc == CL_E_NOT_FOUND)
+			return reject(res, CL_E_UNKNOWN_REF, "cas: chemical %s is not registered in the ledger", r->cas);
+		if (rc)
+			return rc;
+		if (check_measure(res, r, measure, r->cas))
+			return 0;
+		rc = lookup_seq(txn, l->dbi[DB_BATCHES], r->batch, &seq, err);
+		if (rc == 0) {
+			snprintf(rolebuf, sizeof(rolebuf), "%llu", (unsigned long long)seq);
+			return reject(res, CL_E_DUPLICATE_ID, "batch: batch \"%s\" already exists (entry %s)", r->batch, rolebuf);
+		}
+		if (rc != CL_E_NOT_FOUND)
+			return rc;
+		if (cl_record_has(r, "label")) {
+			MDB_val key = sval(r->label), val;
+			rc = mdb_get(txn, l->dbi[DB_LABELS], &key, &val);
+			if (rc == 0)
+				return reject(res, CL_E_DUPLICATE_ID, "label: \"%s\" is already the label of another batch", r->label);
+			if (rc != MDB_NOTFOUND)
+				return store_error(err, rc, "label lookup");
+		}
+		batch = r->batch;
+		break;
+	case CL_REC_SALE:
+	case CL_REC_CHECK:
+	case CL_REC_HANDOFF:
+	case CL_REC_LOSS:
+		rc = resolve_batch(l, txn, r, res, batch_buf, s, err);
+		if (rc || res->outcome == CL_REJECTED)
+			return rc;
+		batch = batch_buf;
+		if (r->type == CL_REC_SALE) {
+			const char *who[2] = {r->buyer, cl_record_has(r, "carrier") ? r->carrier : NULL};
+			const char *what[2] = {"buyer", "carrier"};
+			for (int i = 0; i < 2; i++) {
+				if (!who[i])
+					continue;
+				rc = lookup_seq(txn, l->dbi[DB_PARTIES], who[i], &seq, err);
+				if (rc == CL_E_NOT_FOUND)
+					return reject(res, CL_E_UNKNOWN_REF, "%s: \"%s\" is not a registered party", what[i], who[i]);
+				if (rc)
+					return rc;
+			}
+		}
+		{
+			char cas[17];
+			snprintf(cas, sizeof(cas), "%s", s->a.rec.cas);
+			rc = chemical_measure(l, txn, cas, &measure, s, err);
+			if (rc)
+				return rc == CL_E_NOT_FOUND ? cl_error_set(err, CL_E_STORE, "batch %s names unknown chemical %s",
+									    batch, cas)
+							    : rc;
+			if (check_measure(res, r, measure, cas))
+				return 0;
+		}
+		if (r->type == CL_REC_SALE) {
+			MDB_val key = sval(r->buyer_licence), val;
+			rc = mdb_get(txn, l->dbi[DB_LICENCES], &key, &val);
+			if (rc == MDB_NOTFOUND)
+				warn(res, "UNLICENSED_BUYER: buyer_licence \"%s\" names no licence in the ledger", r->buyer_licence);
+			else if (rc)
+				return store_error(err, rc, "licence lookup");
+			else if (val.mv_size != strlen(r->buyer) || memcmp(val.mv_data, r->buyer, val.mv_size))
+				warn(res, "UNLICENSED_BUYER: licence \"%s\" is not a licence of buyer %s", r->buyer_licence, r->buyer);
+		}
+		break;
+	default:
+		break;
+	}
+
+	/* Append. */
+	if ((rc = head_get(txn, l, &head_seq, head_hash, err)))
+		return rc;
+	memset(&s->a, 0, sizeof(s->a));
+	s->a.seq = head_seq + 1;
+	s->a.recv_time = now;
+	memcpy(s->a.prev, head_hash, 32);
+	if (batch && r->type != CL_REC_BATCH) {
+		MDB_val key = sval(batch), val;
+		if ((rc = mdb_get(txn, l->dbi[DB_BATCHES], &key, &val)))
+			return store_error(err, rc, "batch lookup");
+		if (val.mv_size != 48)
+			return cl_error_set(err, CL_E_STORE, "batch index for %s is corrupt", batch);
+		s->a.has_batch_prev = true;
+		memcpy(s->a.batch_prev, (uint8_t *)val.mv_data + 16, 32);
+	}
+	s->a.rec = *r;
+	if ((rc = append(l, txn, &s->a, batch, res->hash, err)))
+		return rc;
+	res->outcome = CL_APPENDED;
+	res->seq = s->a.seq;
+	return 0;
+}
+
+static int grow_map(struct cl_ledger *l, struct cl_error *err)
+{
+	MDB_envinfo info;
+	int rc;
+
+	mdb_env_info(l->env, &info);
+	rc = mdb_env_set_mapsize(l->env, info.me_mapsize * 2);
+	return rc ? store_error(err, rc, "growing the ledger map") : 0;
+}
+
+int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n, int64_t recv_time,
+			   struct cl_result *results, struct cl_error *err)
+{
+	struct scratch *s;
+	MDB_txn *txn = NULL;
+	int rc = 0;
+
+	if (l->mode != CL_LEDGER_WRITE)
+		return cl_error_set(err, CL_E_USAGE, "ledger opened read-only");
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	for (int attempt = 0; attempt < 40; attempt++) {
+		rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) { /* another process grew it */
+			mdb_env_set_mapsize(l->env, 0);
+			rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+		}
+		if (rc) {
+			rc = store_error(err, rc, "starting a write transaction");
+			break;
+		}
+		for (unsigned i = 0; i < n && rc == 0; i++)
+			rc = add_one(l, txn, &recs[i], recv_time, &results[i], s, err);
+		if (rc == 0) {
+			rc = mdb_txn_commit(txn);
+			txn = NULL;
+			if (rc)
+				rc = store_error(err, rc, "committing");
+		} else {
+			mdb_txn_abort(txn);
+			txn = NULL;
+		}
+		if (rc != CL_E_MAP_FULL)
+			break;
+		/* Nothing of this group was kept: grow the map and do it all again. */
+		if ((rc = grow_map(l, err)))
+			break;
+		rc = CL_E_MAP_FULL;
+	}
+	free(s);
+	return rc;
+}
+
+/* ---- queries ------------------------------------------------------------- */
+
+static int read_txn(struct cl_ledger *l, MDB_txn **txn, struct cl_error *err)
+{
+	int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(l->env, 0);
+		rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+	}
+	return rc ? store_error(err, rc, "starting a read transaction") : 0;
+}
+
+int cl_ledger_head(struct cl_ledger *l, uint64_t *seq, uint8_t hash[32], struct cl_error *err)
+{
+	MDB_txn *txn;
+	int rc = read_txn(l, &txn, err);
+	if (rc)
+		return rc;
+	rc = head_get(txn, l, seq, hash, err);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_get(struct cl_ledger *l, uint64_t seq, struct cl_entry *out, uint8_t hash[32], struct cl_error *err)
+{
+	MDB_txn *txn;
+	int rc = read_txn(l, &txn, err);
+	if (rc)
+		return rc;
+	rc = read_entry(txn, l, seq, out, hash, err);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_find_id(struct cl_ledger *l, const char *id, uint64_t *seq, struct cl_error *err)
+{
+	MDB_txn *txn;
+	int rc = read_txn(l, &txn, err);
+	if (rc)
+		return rc;
+	rc = lookup_seq(txn, l->dbi[DB_IDS], id, seq, err);
+	if (rc == CL_E_NOT_FOUND)
+		cl_error_set(err, rc, "no record with id \"%s\"", id);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_chemical(struct cl_ledger *l, const char *cas, struct cl_entry *out, struct cl_error *err)
+{
+	MDB_txn *txn;
+	uint64_t seq;
+	int rc = read_txn(l, &txn, err);
+	if (rc)
+		return rc;
+	rc = lookup_seq(txn, l->dbi[DB_CHEMICALS], cas, &seq, err);
+	if (rc == CL_E_NOT_FOUND)
+		cl_error_set(err, rc, "chemical %s is not registered", cas);
+	else if (rc == 0)
+		rc = read_entry(txn, l, seq, out, NULL, err);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_find_label(struct cl_ledger *l, const char *label, char *out, struct cl_error *err)
+{
+	MDB_txn *txn;
+	MDB_val key = sval(label), val;
+	int rc = read_txn(l, &txn, err);
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, l->dbi[DB_LABELS], &key, &val);
+	if (rc == 0 && val.mv_size <= CL_ID_MAX) {
+		memcpy(out, val.mv_data, val.mv_size);
+		out[val.mv_size] = '\0';
+	} else if (rc == MDB_NOTFOUND) {
+		rc = cl_error_set(err, CL_E_NOT_FOUND, "no batch has the label \"%s\"", label);
+	} else {
+		rc = store_error(err, rc ? rc : MDB_CORRUPTED, "label lookup");
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_scan(struct cl_ledger *l, uint64_t from, uint64_t to, cl_ledger_scan_fn fn, void *ctx,
+		   struct cl_error *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	uint8_t k[8];
+	MDB_val key = {8, k}, val;
+	int rc = read_txn(l, &txn, err);
+
+	if (rc)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, l->dbi[DB_ENTRIES], &cur))) {
+		rc = store_error(err, rc, "opening a cursor");
+		goto done;
+	}
+	put_u64(k, from);
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		uint64_t seq;
+		if (key.mv_size != 8) {
+			rc = cl_error_set(err, CL_E_STORE, "entries database has a malformed key");
+			goto done;
+		}
+		seq = get_u64(key.mv_data);
+		if (seq > to)
+			break;
+		if ((rc = fn(seq, val.mv_data, val.mv_size, ctx)))
+			goto done;
+	}
+	rc = (rc == MDB_NOTFOUND || rc == 0) ? 0 : store_error(err, rc, "reading entries");
+done:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int cl_ledger_scan_batch(struct cl_ledger *l, const char *batch, cl_ledger_scan_fn fn, void *ctx,
+			 struct cl_error *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	char kb[CL_ID_MAX + 9];
+	size_t bl = strlen(batch);
+	MDB_val key, val;
+	int rc, found = 0;
+
+	if (bl > CL_ID_MAX)
+		return cl_error_set(err, CL_E_NOT_FOUND, "no batch \"%.64s...\"", batch);
+	if ((rc = read_txn(l, &txn, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &cur))) {
+		rc = store_error(err, rc, "opening a cursor");
+		goto done;
+	}
+	memcpy(kb, batch, bl);
+	memset(kb + bl, 0, 9);
+	key.mv_size = bl + 9;
+	key.mv_data = kb;
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		uint8_t ek[8];
+		MDB_val ekey = {8, ek}, eval;
+		if (key.mv_size != bl + 9 || memcmp(key.mv_data, kb, bl + 1) != 0)
+			break;
+		memcpy(ek, (uint8_t *)key.mv_data + bl + 1, 8);
+		if ((rc = mdb_get(txn, l->dbi[DB_ENTRIES], &ekey, &eval))) {
+			rc = store_error(err, rc, "reading a batch entry");
+			goto done;
+		}
+		found = 1;
+		if ((rc = fn(get_u64(ek), eval.mv_data, eval.mv_size, ctx)))
+			goto done;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = store_error(err, rc, "reading the batch index");
+		goto done;
+	}
+	rc = found ? 0 : cl_error_set(err, CL_E_NOT_FOUND, "no batch \"%s\" in the ledger", batch);
+done:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
