@@ -22,7 +22,7 @@ VERIFY_OBJ = $(VERIFY_SRC:%.c=build/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit cli demo install uninstall clean check-asan check-valgrind schemas
+.PHONY: all deps test unit cli demo install uninstall clean check-asan check-valgrind schemas vectors
 
 all: bin/chemledger $(if $(wildcard verifier/main.c),bin/chemverify)
 
@@ -62,8 +62,10 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+TEST_TOOLS = build/schemas/gen build/vectors/mkvectors
+
 test: deps
-	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(TEST_TOOLS)
 	@sh tests/run.sh
 
 demo: deps
@@ -80,12 +82,12 @@ build/schemas/gen: schemas/gen.c build/libchemcore.a
 check-asan: deps
 	$(MAKE) clean
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN)
+	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN) $(TEST_TOOLS)
 	@sh tests/run.sh
 	$(MAKE) clean
 
 check-valgrind: deps
-	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(TEST_TOOLS)
 	@CL_VALGRIND=1 sh tests/run.sh
 
 install: all
@@ -99,3 +101,11 @@ uninstall:
 
 clean:
 	rm -rf build bin
+
+vectors: build/vectors/mkvectors
+	build/vectors/mkvectors fixtures/vectors/rfc8032-test1.pem fixtures/vectors/records.jsonl \
+	  fixtures/vectors/vectors.txt fixtures/vectors/reject.txt
+
+build/vectors/mkvectors: fixtures/vectors/mkvectors.c build/libchemcore.a
+	@mkdir -p build/vectors
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -98,7 +98,8 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 	if (create)
 		mdb_env_set_mapsize(l->env, INITIAL_MAP);
 	/* Never MDB_NOSYNC / MDB_NOMETASYNC: a commit is durable when it returns. */
-	rc = mdb_env_open(l->env, dir, mode == CL_LEDGER_READ ? MDB_RDONLY : 0, 0600);
+	/* MDB_NOTLS: a query may nest a lookup in a scan (two read txns, one thread). */
+	rc = mdb_env_open(l->env, dir, MDB_NOTLS | (mode == CL_LEDGER_READ ? MDB_RDONLY : 0), 0600);
 	if (rc)
 		return store_error(err, rc, dir);
 	rc = mdb_txn_begin(l->env, NULL, mode == CL_LEDGER_READ ? MDB_RDONLY : 0, &txn);
