@@ -85,7 +85,7 @@ static int check_dir(const char *dir, enum cl_ledger_mode mode, struct cl_error 
 	return 0;
 }
 
-static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mode, bool create,
+static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mode, size_t create_map,
 		    struct cl_error *err)
 {
 	MDB_txn *txn = NULL;
@@ -95,8 +95,8 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 		return store_error(err, rc, "mdb_env_create");
 	mdb_env_set_maxdbs(l->env, 16);
 	mdb_env_set_maxreaders(l->env, 256);
-	if (create)
-		mdb_env_set_mapsize(l->env, INITIAL_MAP);
+	if (create_map)
+		mdb_env_set_mapsize(l->env, create_map);
 	/* Never MDB_NOSYNC / MDB_NOMETASYNC: a commit is durable when it returns. */
 	/* MDB_NOTLS: a query may nest a lookup in a scan (two read txns, one thread). */
 	rc = mdb_env_open(l->env, dir, MDB_NOTLS | (mode == CL_LEDGER_READ ? MDB_RDONLY : 0), 0600);
@@ -110,7 +110,7 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 	if (rc)
 		return store_error(err, rc, "opening the ledger");
 	for (int i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &l->dbi[i]);
+		rc = mdb_dbi_open(txn, db_names[i], create_map ? MDB_CREATE : 0, &l->dbi[i]);
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
 			return cl_error_set(err, CL_E_IO, "%s is not a chemledger ledger (no \"%s\" database)", dir,
@@ -156,7 +156,7 @@ int cl_ledger_open(struct cl_ledger **out, const char *dir, enum cl_ledger_mode 
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	l->mode = mode;
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
-	if ((rc = env_open(l, dir, mode, false, err))) {
+	if ((rc = env_open(l, dir, mode, 0, err))) {
 		cl_ledger_close(l);
 		return rc;
 	}
@@ -324,8 +324,8 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 	}
 }
 
-int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t recv_time, uint8_t hash[32],
-		     struct cl_error *err)
+int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t recv_time, size_t initial_map,
+		     uint8_t hash[32], struct cl_error *err)
 {
 	struct cl_ledger *l;
 	struct cl_entry *e;
@@ -350,7 +350,7 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	}
 	l->mode = CL_LEDGER_WRITE;
-	if ((rc = env_open(l, dir, CL_LEDGER_WRITE, true, err)))
+	if ((rc = env_open(l, dir, CL_LEDGER_WRITE, initial_map ? initial_map : INITIAL_MAP, err)))
 		goto fail;
 	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn))) {
 		rc = store_error(err, rc, "creating the ledger");

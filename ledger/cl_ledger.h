@@ -53,11 +53,13 @@ struct cl_result {
 /*
  * Creates a new ledger in dir (created 0700 if missing) whose entry 0 is the
  * genesis record `genesis` (type CL_REC_GENESIS) received at recv_time.
+ * initial_map is the first LMDB map size in bytes (0: 64 MiB); the map
+ * doubles whenever it is full, so this only matters to tests.
  * CL_E_EXISTS if dir already holds a ledger; CL_E_IO; CL_E_STORE.  On
  * success the genesis hash is written to hash.
  */
-int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t recv_time, uint8_t hash[32],
-		     struct cl_error *err);
+int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t recv_time, size_t initial_map,
+		     uint8_t hash[32], struct cl_error *err);
 
 /* Opens an existing ledger.  CL_E_IO when dir does not exist, is not a
  * ledger, or has unsafe permissions; CL_E_STORE for LMDB errors.  Close

@@ -322,6 +322,7 @@ static int cmd_init(int argc, char **argv)
 	struct cl_record g;
 	uint8_t hash[32];
 	char why[CL_WHY_MAX], hex[65];
+	unsigned long long map = 0;
 	int64_t t;
 	int rc = parse_opts(argc, argv, "init", "dNAPT", &o);
 	if (rc)
@@ -359,7 +360,10 @@ static int cmd_init(int argc, char **argv)
 	g.time = t;
 	for (const char *f = "type\0id\0time\0name\0authority\0key\0"; *f; f += strlen(f) + 1)
 		cl_record_mark(&g, f);
-	if ((rc = cl_ledger_create(o.dir, &g, t, hash, &err)))
+	/* CHEMLEDGER_MAP_SIZE: a small first map, so tests can cross the growth boundary. */
+	if (getenv("CHEMLEDGER_MAP_SIZE"))
+		map = strtoull(getenv("CHEMLEDGER_MAP_SIZE"), NULL, 10);
+	if ((rc = cl_ledger_create(o.dir, &g, t, (size_t)map, hash, &err)))
 		return fail(2, "init: %s", err.msg);
 	cl_hex_encode(hex, hash, 32);
 	printf("{\"seq\":0,\"hash\":\"%s\"}\n", hex);
