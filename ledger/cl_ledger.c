@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cl_crypto.h"
@@ -724,6 +725,13 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	return 0;
 }
 
+/* Whether the filesystem holding dir has less than 1 MiB left. */
+static bool disk_nearly_full(const char *dir)
+{
+	struct statvfs st;
+	return statvfs(dir, &st) == 0 && (unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20);
+}
+
 static int grow_map(struct cl_ledger *l, struct cl_error *err)
 {
 	MDB_envinfo info;
@@ -760,6 +768,8 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
+			if (rc == EIO && disk_nearly_full(l->dir))
+				rc = ENOSPC; /* LMDB reports a short write as EIO */
 			if (rc)
 				rc = store_error(err, rc, "committing");
 		} else {
