@@ -22,7 +22,7 @@ VERIFY_OBJ = $(VERIFY_SRC:%.c=build/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit cli demo install uninstall clean check-asan check-valgrind schemas vectors
+.PHONY: all deps test unit cli demo install uninstall clean check-asan check-valgrind schemas vectors fuzz stress
 
 all: bin/chemledger $(if $(wildcard verifier/main.c),bin/chemverify)
 
@@ -62,7 +62,9 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-TEST_TOOLS = build/schemas/gen build/vectors/mkvectors
+FUZZ_TARGETS = record_json entry export key
+FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/fuzz/replay_%)
+TEST_TOOLS = build/schemas/gen build/vectors/mkvectors $(FUZZ_REPLAY)
 
 test: deps
 	$(MAKE) all $(UNIT_BIN) $(TEST_TOOLS)
@@ -109,3 +111,27 @@ vectors: build/vectors/mkvectors
 build/vectors/mkvectors: fixtures/vectors/mkvectors.c build/libchemcore.a
 	@mkdir -p build/vectors
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzzing (libFuzzer, clang): `make fuzz` runs each target FUZZ_SECONDS on
+# its committed corpus (tests/fuzz/corpus/T); new inputs land in
+# build/fuzz/new_T, crashes in build/fuzz/.  `make test` replays the corpora.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icore -Itests/fuzz $(PKG_CFLAGS)
+
+build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h build/libchemcore.a
+	@mkdir -p build/fuzz
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c build/libchemcore.a $(LDLIBS)
+
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-14-dev)"; exit 2; }
+	@mkdir -p build/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(CORE_SRC) $(LDLIBS) || exit 2; \
+	  mkdir -p build/fuzz/new_$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=build/fuzz/ build/fuzz/new_$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E '^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY)' ; \
+	  if ls build/fuzz | grep -qE '^(crash|leak|timeout|oom)-'; then ls build/fuzz/*-*; exit 1; fi; \
+	done; true

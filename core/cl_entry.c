@@ -22,6 +22,80 @@ int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb)
 	return rc ? CL_E_NOMEM : 0;
 }
 
+/*
+ * Walks one msgpack value without allocating and checks that no container
+ * declares more elements than there are bytes left (each takes at least
+ * one): msgpack-c's unpacker allocates for the declared count, so a 5-byte
+ * header claiming 4 billion items would otherwise ask for gigabytes.
+ * Returns the value's length, or 0 when it is malformed or cut.
+ */
+static size_t mp_bounded(const uint8_t *p, size_t len)
+{
+	size_t pos = 0, pending = 1;
+
+	while (pending > 0) {
+		uint8_t t;
+		uint64_t n = 0, skip = 0;
+		size_t hdr = 1;
+		if (pos >= len)
+			return 0;
+		t = p[pos];
+		pending--;
+		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+			/* fixint, nil, bool */
+		} else if (t >= 0x80 && t <= 0x8f) {
+			n = 2u * (t & 0x0f);
+		} else if (t >= 0x90 && t <= 0x9f) {
+			n = t & 0x0f;
+		} else if (t >= 0xa0 && t <= 0xbf) {
+			skip = t & 0x1f;
+		} else {
+			/* Sized formats: header length and what the size means. */
+			size_t w;
+			switch (t) {
+			case 0xc4: case 0xd9: w = 1; break; /* bin 8, str 8 */
+			case 0xc5: case 0xda: w = 2; break;
+			case 0xc6: case 0xdb: w = 4; break;
+			case 0xdc: w = 2; break; /* array 16 */
+			case 0xdd: w = 4; break;
+			case 0xde: w = 2; break; /* map 16 */
+			case 0xdf: w = 4; break;
+			case 0xcc: case 0xd0: skip = 1; w = 0; break;
+			case 0xcd: case 0xd1: skip = 2; w = 0; break;
+			case 0xce: case 0xd2: case 0xca: skip = 4; w = 0; break;
+			case 0xcf: case 0xd3: case 0xcb: skip = 8; w = 0; break;
+			case 0xd4: skip = 2; w = 0; break; /* fixext: type + data */
+			case 0xd5: skip = 3; w = 0; break;
+			case 0xd6: skip = 5; w = 0; break;
+			case 0xd7: skip = 9; w = 0; break;
+			case 0xd8: skip = 17; w = 0; break;
+			case 0xc7: w = 1; break; /* ext 8/16/32: size, then type byte */
+			case 0xc8: w = 2; break;
+			case 0xc9: w = 4; break;
+			default: return 0; /* 0xc1 is never used */
+			}
+			if (pos + 1 + w > len)
+				return 0;
+			for (size_t i = 0; i < w; i++)
+				n = n << 8 | p[pos + 1 + i];
+			hdr = 1 + w;
+			if (t == 0xdc || t == 0xdd) {
+				/* array: n elements */
+			} else if (t == 0xde || t == 0xdf) {
+				n *= 2;
+			} else if (w) {
+				skip = n + (t >= 0xc7 && t <= 0xc9 ? 1 : 0);
+				n = 0;
+			}
+		}
+		if (skip > len - pos - hdr || n > len - pos - hdr)
+			return 0;
+		pos += hdr + (size_t)skip;
+		pending += (size_t)n;
+	}
+	return pos;
+}
+
 int cl_entry_decode(struct cl_entry *e, const void *buf, size_t len, struct cl_error *err)
 {
 	msgpack_unpacked up;
@@ -33,6 +107,8 @@ int cl_entry_decode(struct cl_entry *e, const void *buf, size_t len, struct cl_e
 	memset(e, 0, sizeof(*e));
 	if (len > CL_ENTRY_MAX)
 		return cl_error_set(err, CL_E_MALFORMED_ENTRY, "entry is %zu bytes, more than %d", len, CL_ENTRY_MAX);
+	if (mp_bounded(buf, len) != len)
+		return cl_error_set(err, CL_E_MALFORMED_ENTRY, "not exactly one well-formed msgpack value");
 	msgpack_unpacked_init(&up);
 	msgpack_sbuffer_init(&again);
 	if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS) {
