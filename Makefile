@@ -62,9 +62,16 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build/tools/%)
 FUZZ_TARGETS = record_json entry export key
 FUZZ_REPLAY = $(FUZZ_TARGETS:%=build/fuzz/replay_%)
-TEST_TOOLS = build/schemas/gen build/vectors/mkvectors $(FUZZ_REPLAY)
+TEST_TOOLS = build/schemas/gen build/vectors/mkvectors $(FUZZ_REPLAY) $(TOOL_BIN)
+
+# Test tools (tests/tools/*.c): built for the tests, never installed.
+build/tools/%: tests/tools/%.c build/libchemcore.a
+	@mkdir -p build/tools
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test: deps
 	$(MAKE) all $(UNIT_BIN) $(TEST_TOOLS)
@@ -135,3 +142,8 @@ fuzz: deps
 	    grep -E '^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY)' ; \
 	  if ls build/fuzz | grep -qE '^(crash|leak|timeout|oom)-'; then ls build/fuzz/*-*; exit 1; fi; \
 	done; true
+
+# Long runs, never part of `make test`.
+stress: all
+	KILLS=120 SEED=$${SEED:-7} CRASH_RECORDS=8000 sh tests/crash.sh
+	for i in 1 2 3 4 5; do sh tests/concurrency.sh || exit 1; done
