@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cl_hash_entry(const void *entry, size_t len, uint8_t out[32])
@@ -80,10 +81,20 @@ int cl_key_load(EVP_PKEY **out, const char *path, struct cl_error *err)
 {
 	FILE *f = fopen(path, "r");
 	EVP_PKEY *key;
+	struct stat st;
 
 	*out = NULL;
 	if (f == NULL)
 		return cl_error_set(err, CL_E_IO, "cannot open key file %s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return cl_error_set(err, CL_E_IO, "key file %s is not a regular file", path);
+	}
+	if (st.st_size > 65536) {
+		fclose(f);
+		return cl_error_set(err, CL_E_KEY, "%s is %lld bytes, too large for a PEM key", path,
+				    (long long)st.st_size);
+	}
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	ERR_clear_error();

@@ -106,6 +106,8 @@ bool cl_qty_parse_milli(const char *s, size_t len, uint64_t *out, char *why)
 			   (int)(len > 40 ? 40 : len), s);
 	for (; decimals < 3; decimals++)
 		v *= 10;
+	if (v > 1000000000000000000ULL) /* the 10^18 bound; v < 1.1e19 cannot have wrapped */
+		return WHY("is too large (at most 10^15 base units)");
 	*out = v;
 	return true;
 }
@@ -315,7 +317,8 @@ bool cl_base64_decode_exact(uint8_t *out, size_t outlen, const char *s, size_t l
 			out[o++] = (uint8_t)(v >> (16 - 8 * k));
 	}
 	/* Exactness: only the canonical text of these bytes is accepted. */
-	cl_base64_encode(check, out, outlen);
+	if (o == outlen) /* out is only fully written then */
+		cl_base64_encode(check, out, outlen);
 	if (o != outlen || memcmp(check, s, len) != 0)
 		return WHY("is not the canonical base64 of %zu bytes", outlen);
 	return true;
