@@ -92,7 +92,7 @@ check-asan: deps
 	$(MAKE) clean
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN) $(TEST_TOOLS)
-	@sh tests/run.sh
+	@CL_SANITIZED=1 sh tests/run.sh
 	$(MAKE) clean
 
 check-valgrind: deps

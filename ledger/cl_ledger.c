@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +21,41 @@ enum { DB_ENTRIES, DB_IDS, DB_BATCHES, DB_TRAIL, DB_LABELS, DB_PARTIES, DB_CHEMI
 static const char *const db_names[DB_COUNT] = {"entries", "ids",      "batches",  "trail",   "labels",
 					       "parties", "chemicals", "licences", "revoked", "meta"};
 
+/*
+ * What the checks need of a registration or an earlier record, remembered
+ * by the seq of the entry it came from so that the writer does not decode
+ * that entry again for every record that names it.  Committed entries never
+ * change; the cache is emptied whenever a write transaction is abandoned.
+ */
+enum fact_kind { FACT_NONE = 0, FACT_PARTY, FACT_CHEMICAL, FACT_BATCH, FACT_SALE };
+
+struct fact {
+	uint32_t kind;
+	uint64_t seq;
+	char id[CL_ID_MAX + 1];
+	uint32_t num;          /* party: roles; chemical: measure; sale: the record's type */
+	uint8_t key[32];       /* party: its key */
+	char a[CL_ID_MAX + 1]; /* batch: its CAS; sale: its batch */
+	char b[CL_ID_MAX + 1]; /* sale: its buyer */
+};
+
+#define FACT_SLOTS 16384 /* direct-mapped; a collision just decodes again */
+
 struct cl_ledger {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	enum cl_ledger_mode mode;
 	char dir[4096];
 	msgpack_sbuffer buf; /* scratch for encoding */
+	struct fact *facts;  /* writers only */
 };
 
 /* Per-record scratch: the entries a check needs to look at. */
 struct scratch {
 	struct cl_entry a, b;
 };
+
+
 
 static void put_u64(uint8_t *p, uint64_t v)
 {
@@ -142,6 +166,7 @@ void cl_ledger_close(struct cl_ledger *l)
 	if (l->env)
 		mdb_env_close(l->env);
 	msgpack_sbuffer_destroy(&l->buf);
+	free(l->facts);
 	free(l);
 }
 
@@ -457,18 +482,69 @@ static void roles_text(char *out, size_t n, uint32_t set)
 		snprintf(out, n, "none");
 }
 
+static uint32_t fact_slot(uint32_t kind, const char *id)
+{
+	uint32_t h = 2166136261u ^ kind; /* FNV-1a */
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h % FACT_SLOTS;
+}
+
+/*
+ * The fact of `kind` about id, found through `index` (whose value starts
+ * with the seq of the entry that says it).  CL_E_NOT_FOUND when the index
+ * has no such id.  The returned pointer is valid until the next call.
+ */
+static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index, const char *id,
+		    const struct fact **out, struct scratch *s, struct cl_error *err)
+{
+	struct fact *f;
+	uint64_t seq;
+	int rc = lookup_seq(txn, l->dbi[index], id, &seq, err);
+
+	if (rc)
+		return rc;
+	f = &l->facts[fact_slot(kind, id)];
+	if (f->kind == kind && f->seq == seq && strcmp(f->id, id) == 0) {
+		*out = f;
+		return 0;
+	}
+	if ((rc = read_entry(txn, l, seq, &s->b, NULL, err)))
+		return rc;
+	memset(f, 0, sizeof(*f));
+	f->seq = seq;
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	switch (kind) {
+	case FACT_PARTY:
+		f->num = party_roles(&s->b.rec);
+		memcpy(f->key, party_key(&s->b.rec), 32);
+		break;
+	case FACT_CHEMICAL:
+		f->num = s->b.rec.measure;
+		break;
+	case FACT_BATCH:
+		snprintf(f->a, sizeof(f->a), "%s", s->b.rec.cas);
+		break;
+	case FACT_SALE:
+		f->num = s->b.rec.type;
+		snprintf(f->a, sizeof(f->a), "%s", s->b.rec.batch);
+		snprintf(f->b, sizeof(f->b), "%s", s->b.rec.buyer);
+		break;
+	}
+	f->kind = kind;
+	*out = f;
+	return 0;
+}
+
 /* The measure of chemical `cas`; CL_E_NOT_FOUND if unregistered. */
 static int chemical_measure(struct cl_ledger *l, MDB_txn *txn, const char *cas, uint32_t *measure,
 			    struct scratch *s, struct cl_error *err)
 {
-	uint64_t seq;
-	int rc = lookup_seq(txn, l->dbi[DB_CHEMICALS], cas, &seq, err);
-	if (rc)
-		return rc;
-	if ((rc = read_entry(txn, l, seq, &s->b, NULL, err)))
-		return rc;
-	*measure = s->b.rec.measure;
-	return 0;
+	const struct fact *f;
+	int rc = fact_get(l, txn, FACT_CHEMICAL, DB_CHEMICALS, cas, &f, s, err);
+	if (rc == 0)
+		*measure = f->num;
+	return rc;
 }
 
 /* Rejects WRONG_MEASURE and returns 1 when r's unit is not of `measure`. */
@@ -482,34 +558,35 @@ static int check_measure(struct cl_result *res, const struct cl_record *r, uint3
 	return 1;
 }
 
-/* The batch a record concerns: its own, or its sale's.  Loads the batch
- * record into s->a.  Rejects UNKNOWN_REF. */
+/* The batch a record concerns (its own, or its sale's) and the batch's
+ * chemical.  Rejects UNKNOWN_REF. */
 static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, struct cl_result *res,
-			 char batch[CL_ID_MAX + 1], struct scratch *s, struct cl_error *err)
+			 char batch[CL_ID_MAX + 1], char cas[17], struct scratch *s, struct cl_error *err)
 {
-	uint64_t seq;
+	const struct fact *f;
 	int rc;
 
 	if (r->type == CL_REC_CHECK || r->type == CL_REC_HANDOFF) {
-		rc = lookup_seq(txn, l->dbi[DB_IDS], r->sale, &seq, err);
+		rc = fact_get(l, txn, FACT_SALE, DB_IDS, r->sale, &f, s, err);
 		if (rc == CL_E_NOT_FOUND)
 			return reject(res, CL_E_UNKNOWN_REF, "sale: no sale \"%s\" in the ledger", r->sale);
-		if (rc || (rc = read_entry(txn, l, seq, &s->a, NULL, err)))
+		if (rc)
 			return rc;
-		if (s->a.rec.type != CL_REC_SALE)
-			return reject(res, CL_E_UNKNOWN_REF, "sale: \"%s\" is a %s record, not a sale", r->sale, cl_record_type_name(s->a.rec.type));
-		if (r->type == CL_REC_HANDOFF && strcmp(r->signer, s->a.rec.buyer) != 0)
-			warn(res, "WRONG_RECEIVER: handoff signed by %s but sale %s was to %s",
-			     r->signer, r->sale, s->a.rec.buyer);
-		snprintf(batch, CL_ID_MAX + 1, "%s", s->a.rec.batch);
+		if (f->num != CL_REC_SALE)
+			return reject(res, CL_E_UNKNOWN_REF, "sale: \"%s\" is a %s record, not a sale", r->sale,
+				      cl_record_type_name(f->num));
+		if (r->type == CL_REC_HANDOFF && strcmp(r->signer, f->b) != 0)
+			warn(res, "WRONG_RECEIVER: handoff signed by %s but sale %s was to %s", r->signer, r->sale, f->b);
+		snprintf(batch, CL_ID_MAX + 1, "%s", f->a);
 	} else {
 		snprintf(batch, CL_ID_MAX + 1, "%s", r->batch);
 	}
-	rc = lookup_seq(txn, l->dbi[DB_BATCHES], batch, &seq, err);
+	rc = fact_get(l, txn, FACT_BATCH, DB_BATCHES, batch, &f, s, err);
 	if (rc == CL_E_NOT_FOUND)
 		return reject(res, CL_E_UNKNOWN_REF, "batch: no batch \"%s\" in the ledger", batch);
-	if (rc || (rc = read_entry(txn, l, seq, &s->a, NULL, err)))
+	if (rc)
 		return rc;
+	snprintf(cas, 17, "%s", f->a);
 	return 0;
 }
 
@@ -518,10 +595,11 @@ static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_reco
  * (appended records are written), or a negative store status that aborts
  * the group.
  */
-static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, int64_t now, struct cl_result *res,
-		   struct scratch *s, struct cl_error *err)
+static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, const struct cl_preverified *pv,
+		   int64_t now, struct cl_result *res, struct scratch *s, struct cl_error *err)
 {
-	char batch_buf[CL_ID_MAX + 1], rolebuf[96];
+	char batch_buf[CL_ID_MAX + 1], rolebuf[96], cas[17];
+	const struct fact *signer;
 	const char *batch = NULL;
 	uint64_t seq, head_seq;
 	uint8_t head_hash[32];
@@ -553,12 +631,12 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	}
 
 	/* Signer: registered, signature, not revoked, role. */
-	rc = load_party(l, txn, r->signer, &s->b, err);
+	rc = fact_get(l, txn, FACT_PARTY, DB_PARTIES, r->signer, &signer, s, err);
 	if (rc == CL_E_NOT_FOUND)
 		return reject(res, CL_E_UNKNOWN_SIGNER, "signer: \"%s\" is not a registered party", r->signer);
 	if (rc)
 		return rc;
-	if (!cl_record_verify(r, party_key(&s->b.rec)))
+	if (pv->done && memcmp(pv->key, signer->key, 32) == 0 ? !pv->valid : !cl_record_verify(r, signer->key))
 		return reject(res, CL_E_BAD_SIGNATURE, "sig: does not verify under the key registered for %s", r->signer);
 	rc = lookup_seq(txn, l->dbi[DB_REVOKED], r->signer, &seq, err);
 	if (rc == 0) {
@@ -567,10 +645,10 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	} else if (rc != CL_E_NOT_FOUND) {
 		return rc;
 	}
-	if (roles_needed(r) && !(roles_needed(r) & party_roles(&s->b.rec))) {
+	if (roles_needed(r) && !(roles_needed(r) & signer->num)) {
 		char has[96];
 		roles_text(rolebuf, sizeof(rolebuf), roles_needed(r));
-		roles_text(has, sizeof(has), party_roles(&s->b.rec));
+		roles_text(has, sizeof(has), signer->num);
 		res->outcome = CL_REJECTED;
 		cl_error_set(&res->error, CL_E_ROLE_NOT_ALLOWED, "signer: %s has roles %s; a %s record needs %s", r->signer,
 			     has, cl_record_type_name(r->type), rolebuf);
@@ -658,7 +736,7 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	case CL_REC_CHECK:
 	case CL_REC_HANDOFF:
 	case CL_REC_LOSS:
-		rc = resolve_batch(l, txn, r, res, batch_buf, s, err);
+		rc = resolve_batch(l, txn, r, res, batch_buf, cas, s, err);
 		if (rc || res->outcome == CL_REJECTED)
 			return rc;
 		batch = batch_buf;
@@ -676,8 +754,6 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 			}
 		}
 		{
-			char cas[17];
-			snprintf(cas, sizeof(cas), "%s", s->a.rec.cas);
 			rc = chemical_measure(l, txn, cas, &measure, s, err);
 			if (rc)
 				return rc == CL_E_NOT_FOUND ? cl_error_set(err, CL_E_STORE, "batch %s names unknown chemical %s",
@@ -742,17 +818,104 @@ static int grow_map(struct cl_ledger *l, struct cl_error *err)
 	return rc ? store_error(err, rc, "growing the ledger map") : 0;
 }
 
-int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n, int64_t recv_time,
-			   struct cl_result *results, struct cl_error *err)
+struct preverify_job {
+	struct cl_ledger *l;
+	const struct cl_record *recs;
+	struct cl_preverified *pv;
+	unsigned begin, end;
+};
+
+/* Worker: signatures of recs[begin, end) under the signers' keys in a read
+ * snapshot.  Failures leave pv[i].done false: the writer then checks itself. */
+static void *preverify_slice(void *arg)
+{
+	struct preverify_job *job = arg;
+	struct scratch *s = malloc(sizeof(*s));
+	const char *last = NULL;
+	bool have_key = false;
+	uint8_t key[32];
+	MDB_txn *txn;
+
+	if (s == NULL)
+		return NULL;
+	if (mdb_txn_begin(job->l->env, NULL, MDB_RDONLY, &txn) != 0) {
+		free(s);
+		return NULL;
+	}
+	for (unsigned i = job->begin; i < job->end; i++) {
+		const struct cl_record *r = &job->recs[i];
+		if (r->type == CL_REC_GENESIS || !cl_record_has(r, "sig"))
+			continue;
+		/* Records come in runs from one signer: look its key up once per run. */
+		if (last == NULL || strcmp(last, r->signer) != 0) {
+			have_key = load_party(job->l, txn, r->signer, &s->b, NULL) == 0;
+			if (have_key)
+				memcpy(key, party_key(&s->b.rec), 32);
+			last = r->signer;
+		}
+		if (!have_key)
+			continue;
+		memcpy(job->pv[i].key, key, 32);
+		job->pv[i].valid = cl_record_verify(r, key);
+		job->pv[i].done = true;
+	}
+	mdb_txn_abort(txn);
+	free(s);
+	return NULL;
+}
+
+/* Checks the group's signatures on all cores before the (single) writer
+ * needs them: signature checks are nearly all of a record's cost. */
+void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsigned n, struct cl_preverified *pv)
+{
+	enum { MAX_THREADS = 64 };
+	struct preverify_job jobs[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS] = {false};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned t, nt = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (unsigned)cores;
+
+	if (n < 2 * nt)
+		nt = 1;
+	for (t = 0; t < nt; t++) {
+		jobs[t] = (struct preverify_job){l, recs, pv, n * t / nt, n * (t + 1) / nt};
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], NULL, preverify_slice, &jobs[t]) == 0;
+	}
+	preverify_slice(&jobs[0]);
+	for (t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			preverify_slice(&jobs[t]); /* no thread: do it here */
+	}
+}
+
+int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n,
+			   const struct cl_preverified *given, int64_t recv_time, struct cl_result *results,
+			   struct cl_error *err)
 {
 	struct scratch *s;
+	struct cl_preverified *pv = NULL;
 	MDB_txn *txn = NULL;
 	int rc = 0;
 
 	if (l->mode != CL_LEDGER_WRITE)
 		return cl_error_set(err, CL_E_USAGE, "ledger opened read-only");
-	if ((s = malloc(sizeof(*s))) == NULL)
+	if (l->facts == NULL && (l->facts = calloc(FACT_SLOTS, sizeof(*l->facts))) == NULL)
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	s = malloc(sizeof(*s));
+	if (given == NULL)
+		pv = calloc(n ? n : 1, sizeof(*pv));
+	if (s == NULL || (given == NULL && pv == NULL)) {
+		free(s);
+		free(pv);
+		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	}
+	if (given == NULL) {
+		cl_ledger_preverify(l, recs, n, pv);
+		given = pv;
+	}
 	for (int attempt = 0; attempt < 40; attempt++) {
 		rc = mdb_txn_begin(l->env, NULL, 0, &txn);
 		if (rc == MDB_MAP_RESIZED) { /* another process grew it */
@@ -764,7 +927,7 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			break;
 		}
 		for (unsigned i = 0; i < n && rc == 0; i++)
-			rc = add_one(l, txn, &recs[i], recv_time, &results[i], s, err);
+			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &results[i], s, err);
 		if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
@@ -776,6 +939,9 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			mdb_txn_abort(txn);
 			txn = NULL;
 		}
+		if (rc)
+			/* What this transaction wrote is gone, and so is what was learnt from it. */
+			memset(l->facts, 0, FACT_SLOTS * sizeof(*l->facts));
 		if (rc != CL_E_MAP_FULL)
 			break;
 		/* Nothing of this group was kept: grow the map and do it all again. */
@@ -784,6 +950,7 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		rc = CL_E_MAP_FULL;
 	}
 	free(s);
+	free(pv);
 	return rc;
 }
 

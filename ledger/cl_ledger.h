@@ -68,14 +68,37 @@ int cl_ledger_open(struct cl_ledger **out, const char *dir, enum cl_ledger_mode 
 void cl_ledger_close(struct cl_ledger *l);
 
 /*
- * Checks and appends n records in one durable transaction, in order, each
- * seeing the effect of those before.  results[i] says what became of recs[i]
- * (a rejected record appends nothing).  Grows the map and retries when LMDB
- * is full.  Returns 0 once committed; a negative status (CL_E_STORE,
- * CL_E_NOSPACE, ...) when nothing of the group was kept.
+ * A signature checked ahead of the write transaction under the key its
+ * signer had in a read snapshot.  The writer trusts the verdict only while
+ * the signer's key is still that key, and otherwise checks again itself.
  */
-int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n, int64_t recv_time,
-			   struct cl_result *results, struct cl_error *err);
+struct cl_preverified {
+	bool done;
+	bool valid;
+	uint8_t key[32];
+};
+
+/*
+ * Checks the signatures of recs[0..n) on all online cores, in read
+ * transactions of its own, and fills pv[0..n).  Safe to run in another
+ * thread while the same ledger commits an earlier group: that is how a
+ * caller keeps every core busy.  Never fails: a record it could not check
+ * is left to the writer.
+ */
+void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsigned n, struct cl_preverified *pv);
+
+/*
+ * Checks and appends n records in one durable transaction, in order, each
+ * seeing the effect of those before.  pv, when not NULL, holds what
+ * cl_ledger_preverify found for these records; with NULL the call does it.
+ * results[i] says what became of recs[i] (a rejected record appends
+ * nothing).  Grows the map and retries when LMDB is full.  Returns 0 once
+ * committed; a negative status (CL_E_STORE, CL_E_NOSPACE, ...) when nothing
+ * of the group was kept.
+ */
+int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n,
+			   const struct cl_preverified *pv, int64_t recv_time, struct cl_result *results,
+			   struct cl_error *err);
 
 /* The newest entry's seq and hash.  0 or CL_E_STORE. */
 int cl_ledger_head(struct cl_ledger *l, uint64_t *seq, uint8_t hash[32], struct cl_error *err);

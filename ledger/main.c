@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,18 +460,43 @@ struct slot {
 	unsigned index;
 };
 
+/* A JSON string of text that may have been cut inside a UTF-8 character
+ * (ids and messages quote input): invalid bytes become '?'. */
+static json_t *json_text(const char *s)
+{
+	char buf[CL_ERROR_MSG_MAX * 2], why[CL_WHY_MAX];
+	size_t o = 0, n = strlen(s);
+
+	for (size_t i = 0; i < n && o + 5 < sizeof(buf);) {
+		size_t k = 1;
+		while (k <= 4 && i + k <= n && !cl_text_utf8_valid(s + i, k, 4, why))
+			k++;
+		if (k <= 4 && i + k <= n) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			buf[o++] = (unsigned char)s[i] < 0x20 ? ' ' : '?';
+			i++;
+		}
+	}
+	buf[o] = '\0';
+	return json_string(buf);
+}
+
 static void print_result(const struct slot *s, const struct cl_result *res, int *status)
 {
 	char hex[65];
 	json_t *o = json_object();
 	json_object_set_new(o, "line", json_integer((json_int_t)s->lineno));
-	json_object_set_new(o, "id", s->id[0] ? json_string(s->id) : json_null());
+	json_object_set_new(o, "id", s->id[0] ? json_text(s->id) : json_null());
 	if (s->parse_rc || res->outcome == CL_REJECTED) {
 		const struct cl_error *e = s->parse_rc ? &s->err : &res->error;
 		json_object_set_new(o, "status", json_string("rejected"));
 		json_object_set_new(o, "error", json_string(cl_status_name(e->code)));
-		json_object_set_new(o, "message", json_string(e->msg));
-		*status = 1;
+		json_object_set_new(o, "message", json_text(e->msg));
+		if (*status == 0)
+			*status = 1;
 	} else {
 		cl_hex_encode(hex, res->hash, 32);
 		json_object_set_new(o, "status", json_string(res->outcome == CL_APPENDED ? "appended" : "duplicate"));
@@ -483,19 +509,106 @@ static void print_result(const struct slot *s, const struct cl_result *res, int 
 	print_json_line(o);
 }
 
+/*
+ * submit runs as a two-stage pipeline so that every core is busy: a
+ * preparing thread reads a group of lines, parses them and checks their
+ * signatures (cl_ledger_preverify, on all cores) while the main thread
+ * appends, commits and reports the group before it.  Groups are handed
+ * over through two buffers.
+ */
+struct group {
+	unsigned n, k;     /* lines in the group; parsed records */
+	int more;          /* input goes on after this group */
+	int read_errno;    /* nonzero: reading the input failed after these lines */
+	struct slot *slots;
+	struct cl_record *recs;
+	struct cl_preverified *pv;
+	struct cl_result *results;
+};
+
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct group g[2];
+	int full[2];
+	int stop;
+	struct line_reader *lr;
+	struct cl_ledger *l;
+};
+
+/* Reads, parses and pre-verifies up to GROUP_MAX lines into g. */
+static void fill_group(struct pipeline *p, struct group *g)
+{
+	const char *line;
+	size_t len;
+	int too_long, rc;
+
+	g->n = g->k = 0;
+	g->more = 1;
+	g->read_errno = 0;
+	while (g->n < GROUP_MAX) {
+		struct slot *s = &g->slots[g->n];
+		rc = lr_next(p->lr, &line, &len, &too_long);
+		if (rc <= 0) {
+			g->read_errno = rc < 0 ? errno : 0;
+			g->more = 0;
+			break;
+		}
+		if (!too_long && blank(line, len))
+			continue;
+		s->lineno = p->lr->lineno;
+		s->index = g->k;
+		if (too_long) {
+			s->parse_rc = cl_error_set(&s->err, CL_E_MALFORMED_JSON, "line is longer than %d bytes",
+						   CL_LINE_MAX);
+			s->id[0] = '\0';
+		} else {
+			s->parse_rc = cl_record_parse_json(&g->recs[g->k], line, len, &s->err);
+			snprintf(s->id, sizeof(s->id), "%s", g->recs[g->k].id);
+			if (s->parse_rc == 0)
+				g->k++;
+		}
+		g->n++;
+		if (!lr_ready(p->lr))
+			break; /* nobody is waiting on more: commit what we have now */
+	}
+	memset(g->pv, 0, sizeof(*g->pv) * (g->k ? g->k : 1));
+	cl_ledger_preverify(p->l, g->recs, g->k, g->pv);
+}
+
+static void *prepare_groups(void *arg)
+{
+	struct pipeline *p = arg;
+	for (int i = 0;; i ^= 1) {
+		int more;
+		pthread_mutex_lock(&p->mu);
+		while (p->full[i] && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&p->mu);
+		fill_group(p, &p->g[i]);
+		more = p->g[i].more;
+		pthread_mutex_lock(&p->mu);
+		p->full[i] = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (!more)
+			return NULL;
+	}
+}
+
 static int cmd_submit(int argc, char **argv)
 {
 	struct opts o;
 	struct cl_error err;
 	struct line_reader lr = {0};
-	struct cl_ledger *l = NULL;
-	struct cl_record *recs = NULL;
-	struct cl_result *results = NULL;
-	struct slot *slots = NULL;
-	const char *line;
-	size_t len;
+	struct pipeline *p = NULL;
+	pthread_t prep;
 	int64_t now;
-	int too_long, fd = 0, rc, status = 0;
+	int fd = 0, rc, status = 0, started = 0;
 
 	if ((rc = parse_opts(argc, argv, "submit", "d", &o)))
 		return rc;
@@ -513,82 +626,100 @@ static int cmd_submit(int argc, char **argv)
 	}
 	if ((rc = open_input(&o, "submit", &fd)))
 		return rc;
-	if ((rc = open_ledger(&o, "submit", CL_LEDGER_WRITE, &l)))
-		goto done_rc;
-	recs = malloc(sizeof(*recs) * GROUP_MAX);
-	results = malloc(sizeof(*results) * GROUP_MAX);
-	slots = malloc(sizeof(*slots) * GROUP_MAX);
-	if (!recs || !results || !slots || lr_init(&lr, fd)) {
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		status = fail(2, "out of memory");
 		goto done;
 	}
-	for (;;) {
-		unsigned n = 0, k = 0;
-		int more = 1;
-		while (n < GROUP_MAX) {
-			struct slot *s = &slots[n];
-			rc = lr_next(&lr, &line, &len, &too_long);
-			if (rc < 0) {
-				status = fail(2, "submit: reading input: %s", strerror(errno));
-				more = 0;
-				break;
-			}
-			if (rc == 0) {
-				more = 0;
-				break;
-			}
-			if (!too_long && blank(line, len))
-				continue;
-			s->lineno = lr.lineno;
-			s->index = k;
-			if (too_long) {
-				s->parse_rc = cl_error_set(&s->err, CL_E_MALFORMED_JSON, "line is longer than %d bytes",
-							   CL_LINE_MAX);
-				s->id[0] = '\0';
-			} else {
-				s->parse_rc = cl_record_parse_json(&recs[k], line, len, &s->err);
-				snprintf(s->id, sizeof(s->id), "%s", recs[k].id);
-				if (s->parse_rc == 0)
-					k++;
-			}
-			n++;
-			if (!lr_ready(&lr))
-				break; /* nobody is waiting on more: commit what we have now */
-		}
-		if (n == 0)
-			break;
-		if ((rc = receive_time(&now))) {
-			status = rc;
-			goto done;
-		}
-		if (k && (rc = cl_ledger_submit_group(l, recs, k, now, results, &err))) {
-			status = fail(2, "submit: lines %" PRIu64 "-%" PRIu64 " were not appended: %s (nothing of them "
-				      "was kept; earlier result lines stand)",
-				      slots[0].lineno, slots[n - 1].lineno, err.msg);
-			goto done;
-		}
-		for (unsigned i = 0; i < n; i++)
-			print_result(&slots[i], slots[i].parse_rc ? NULL : &results[slots[i].index], &status);
-		if (fflush(stdout) != 0) {
-			status = fail(2, "submit: writing output: %s", strerror(errno));
-			goto done;
-		}
-		if (!more)
-			break;
+	if ((rc = open_ledger(&o, "submit", CL_LEDGER_WRITE, &p->l))) {
+		status = rc;
+		goto done;
 	}
+	for (int i = 0; i < 2; i++) {
+		struct group *g = &p->g[i];
+		g->slots = malloc(sizeof(*g->slots) * GROUP_MAX);
+		g->recs = malloc(sizeof(*g->recs) * GROUP_MAX);
+		g->pv = malloc(sizeof(*g->pv) * GROUP_MAX);
+		g->results = malloc(sizeof(*g->results) * GROUP_MAX);
+		if (!g->slots || !g->recs || !g->pv || !g->results) {
+			status = fail(2, "out of memory");
+			goto done;
+		}
+	}
+	if (lr_init(&lr, fd)) {
+		status = fail(2, "out of memory");
+		goto done;
+	}
+	p->lr = &lr;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(&prep, NULL, prepare_groups, p) != 0) {
+		status = fail(2, "submit: cannot start a thread");
+		goto done;
+	}
+	started = 1;
+	for (int i = 0;; i ^= 1) {
+		struct group *g = &p->g[i];
+		pthread_mutex_lock(&p->mu);
+		while (!p->full[i])
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (g->n > 0) {
+			if ((rc = receive_time(&now))) {
+				status = rc;
+				break;
+			}
+			if (g->k && (rc = cl_ledger_submit_group(p->l, g->recs, g->k, g->pv, now, g->results, &err))) {
+				status = fail(2, "submit: lines %" PRIu64 "-%" PRIu64 " were not appended: %s (nothing of "
+					      "them was kept; earlier result lines stand)",
+					      g->slots[0].lineno, g->slots[g->n - 1].lineno, err.msg);
+				break;
+			}
+			for (unsigned j = 0; j < g->n; j++)
+				print_result(&g->slots[j], g->slots[j].parse_rc ? NULL : &g->results[g->slots[j].index],
+					     &status);
+			if (fflush(stdout) != 0) {
+				status = fail(2, "submit: writing output: %s", strerror(errno));
+				break;
+			}
+		}
+		if (g->read_errno) {
+			status = fail(2, "submit: reading input after line %" PRIu64 ": %s", lr.lineno,
+				      strerror(g->read_errno));
+			break;
+		}
+		if (!g->more)
+			break;
+		pthread_mutex_lock(&p->mu);
+		p->full[i] = 0;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (status == 2) {
+		/* The preparing thread may be blocked reading the input: leave it
+		 * and everything it uses alone, and let the process exit. */
+		fflush(stdout);
+		return status;
+	}
+	pthread_join(prep, NULL);
 done:
-	cl_ledger_close(l);
-	free(recs);
-	free(results);
-	free(slots);
+	if (started) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
+	if (p) {
+		cl_ledger_close(p->l);
+		for (int i = 0; i < 2; i++) {
+			free(p->g[i].slots);
+			free(p->g[i].recs);
+			free(p->g[i].pv);
+			free(p->g[i].results);
+		}
+		free(p);
+	}
 	free(lr.buf);
 	if (fd > 0)
 		close(fd);
 	return status;
-done_rc:
-	if (fd > 0)
-		close(fd);
-	return rc;
 }
 
 static int parse_seq(const char *s, uint64_t *out)
