@@ -1,6 +1,7 @@
 #include "cl_ledger.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -358,19 +359,24 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 	struct stat st;
 	char path[4200];
 	MDB_txn *txn = NULL;
-	int rc;
+	int rc, fd;
 
 	if (genesis->type != CL_REC_GENESIS)
 		return cl_error_set(err, CL_E_USAGE, "a ledger starts with a genesis record");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cl_error_set(err, CL_E_IO, "cannot create %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	if (stat(path, &st) == 0)
-		return cl_error_set(err, CL_E_EXISTS, "%s already holds a ledger", dir);
-	if ((rc = check_dir(dir, CL_LEDGER_WRITE, err)) && rc != CL_E_IO)
-		return rc;
 	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
 		return cl_error_set(err, CL_E_IO, "refusing ledger directory %s: it is writable by others", dir);
+	/* Claim the directory: whoever creates data.mdb makes the ledger, and
+	 * a second init at the same moment finds it taken. */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return cl_error_set(err, CL_E_EXISTS, "%s already holds a ledger", dir);
+		return cl_error_set(err, CL_E_IO, "cannot create %s: %s", path, strerror(errno));
+	}
+	close(fd);
 	if ((l = ledger_new()) == NULL || (e = calloc(1, sizeof(*e))) == NULL) {
 		cl_ledger_close(l);
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
@@ -401,10 +407,9 @@ fail:
 		mdb_txn_abort(txn);
 	free(e);
 	cl_ledger_close(l);
-	/* Nothing was acknowledged: leave no half-made ledger behind. */
+	/* Nothing was acknowledged: leave no half-made ledger behind (this
+	 * process created data.mdb; lock.mdb may be shared, so it stays). */
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
 	unlink(path);
 	return rc;
 }
@@ -670,6 +675,15 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 			return rc;
 		break;
 	case CL_REC_PARTY:
+		if (r->roles & (1u << CL_ROLE_AUTHORITY)) {
+			/* The authority is fixed at genesis (SPEC §1): no second one. */
+			if ((rc = read_entry(txn, l, 0, &s->b, NULL, err)))
+				return rc;
+			if (strcmp(s->b.rec.authority, r->party) != 0)
+				return reject(res, CL_E_ROLE_NOT_ALLOWED,
+					      "roles: only %s, the authority fixed at genesis, may hold the authority role",
+					      s->b.rec.authority);
+		}
 		for (uint32_t i = 0; i < r->licences.n; i++) {
 			MDB_val key = sval(r->licences.items[i].no), val;
 			for (uint32_t j = 0; j < i; j++)

@@ -857,7 +857,16 @@ struct holding {
 struct sale_ref {
 	char id[CL_ID_MAX + 1];
 	char buyer[CL_ID_MAX + 1];
+	int handed; /* a handoff was booked: a second one credits nothing */
 };
+
+/* Balances saturate instead of overflowing: overdraws are recorded, not
+ * refused, so a hostile ledger can push a sum past 64 bits. */
+static void book(int64_t *h, int64_t delta)
+{
+	if (__builtin_add_overflow(*h, delta, h))
+		*h = delta < 0 ? INT64_MIN : INT64_MAX;
+}
 
 struct trail_ctx {
 	struct cl_ledger *l;
@@ -888,11 +897,11 @@ static int64_t *holding(struct trail_ctx *t, const char *party)
 	return &t->h[t->nh++].base;
 }
 
-static const char *sale_buyer(struct trail_ctx *t, const char *sale)
+static struct sale_ref *sale_of(struct trail_ctx *t, const char *sale)
 {
 	for (size_t i = 0; i < t->ns; i++)
 		if (strcmp(t->s[i].id, sale) == 0)
-			return t->s[i].buyer;
+			return &t->s[i];
 	return NULL;
 }
 
@@ -913,7 +922,7 @@ static int trail_entry(uint64_t seq, const void *bytes, size_t len, void *ctx)
 	case CL_REC_BATCH:
 		t->uom = (int)r->qty.uom;
 		if ((h = holding(t, r->signer)))
-			*h += (int64_t)r->qty.base;
+			book(h, (int64_t)r->qty.base);
 		if (!t->json) {
 			struct cl_entry *c = malloc(sizeof(*c));
 			cl_qty_format(q, (int64_t)r->qty.base, (int)r->qty.uom);
@@ -930,7 +939,7 @@ static int trail_entry(uint64_t seq, const void *bytes, size_t len, void *ctx)
 		break;
 	case CL_REC_SALE:
 		if ((h = holding(t, r->signer)))
-			*h -= (int64_t)r->qty.base;
+			book(h, -(int64_t)r->qty.base);
 		holding(t, r->buyer);
 		if (t->ns == t->caps) {
 			size_t nc = t->caps ? 2 * t->caps : 8;
@@ -942,16 +951,24 @@ static int trail_entry(uint64_t seq, const void *bytes, size_t len, void *ctx)
 		}
 		snprintf(t->s[t->ns].id, sizeof(t->s[0].id), "%s", r->id);
 		snprintf(t->s[t->ns].buyer, sizeof(t->s[0].buyer), "%s", r->buyer);
+		t->s[t->ns].handed = 0;
 		t->ns++;
 		break;
-	case CL_REC_HANDOFF:
-		to = sale_buyer(t, r->sale);
-		if ((h = holding(t, to ? to : r->signer)))
-			*h += (int64_t)r->qty.base;
+	case CL_REC_HANDOFF: {
+		/* The buyer holds what it received, once per sale (as chemverify books it). */
+		struct sale_ref *sr = sale_of(t, r->sale);
+		to = sr ? sr->buyer : r->signer;
+		if (sr == NULL || !sr->handed) {
+			if ((h = holding(t, to)))
+				book(h, (int64_t)r->qty.base);
+			if (sr)
+				sr->handed = 1;
+		}
 		break;
+	}
 	case CL_REC_LOSS:
 		if ((h = holding(t, r->signer)))
-			*h -= (int64_t)r->qty.base;
+			book(h, -(int64_t)r->qty.base);
 		break;
 	default:
 		break;

@@ -130,6 +130,7 @@ struct slot {
 
 struct cl_verify {
 	char only[CL_ID_MAX + 1]; /* --batch, or "" */
+	char authority[CL_ID_MAX + 1]; /* the party the genesis made the authority */
 	bool has_as_of;
 	int64_t as_of;
 	uint32_t open_days;
@@ -876,6 +877,7 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 		if (!bookable || (p = get_or_new(v, &v->parties, r->authority, sizeof(*p), NULL)) == NULL)
 			return;
 		snprintf(p->id, sizeof(p->id), "%s", r->authority);
+		snprintf(v->authority, sizeof(v->authority), "%s", r->authority);
 		memcpy(p->key, r->key, 32);
 		p->roles = 1u << CL_ROLE_AUTHORITY;
 		p->reg_seq = a->seq;
@@ -885,10 +887,18 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 		find(v, a, CL_F_MALFORMED_ENTRY, "entry 0 must be the genesis record, not a %s record",
 		     cl_record_type_name(r->type));
 
-	/* The signer, as the chain registered it up to here. */
+	/* The signer, as the chain registered it up to here.  The signer checks
+	 * of registrations are shown under --batch too: a batch depends on the
+	 * keys, roles and licences they set. */
+	struct at reg_at = *a;
+	const struct at *sa = a;
+	if (is_registration(r->type)) {
+		reg_at.chain_level = true;
+		sa = &reg_at;
+	}
 	x->signer = cl_map_get(&v->parties, r->signer);
 	if (x->signer == NULL) {
-		find(v, a, CL_F_UNKNOWN_SIGNER, "signer %s is not a registered party at this point of the chain",
+		find(v, sa, CL_F_UNKNOWN_SIGNER, "signer %s is not a registered party at this point of the chain",
 		     r->signer);
 		signer_ok = false;
 	} else {
@@ -897,15 +907,15 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 				 (x->batch_name && strcmp(x->batch_name, v->only) == 0);
 		if (check_sig && !signature_good(s, x->signer->key)) {
 			if (!cl_record_has(r, "sig"))
-				find(v, a, CL_F_BAD_SIGNATURE, "the record carries no signature");
+				find(v, sa, CL_F_BAD_SIGNATURE, "the record carries no signature");
 			else
-				find(v, a, CL_F_BAD_SIGNATURE,
+				find(v, sa, CL_F_BAD_SIGNATURE,
 				     "the signature does not verify under the key of %s registered at seq %llu", r->signer,
 				     (unsigned long long)x->signer->reg_seq);
 			signer_ok = false;
 		}
 		if (x->signer->revoked) {
-			find(v, a, CL_F_REVOKED_SIGNER, "signer %s was revoked at seq %llu", r->signer,
+			find(v, sa, CL_F_REVOKED_SIGNER, "signer %s was revoked at seq %llu", r->signer,
 			     (unsigned long long)x->signer->revoked_seq);
 			signer_ok = false;
 		}
@@ -913,10 +923,16 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 			char has[96], want[96];
 			roles_text(has, sizeof(has), x->signer->roles);
 			roles_text(want, sizeof(want), need);
-			find(v, a, CL_F_ROLE_NOT_ALLOWED, "signer %s has roles %s; a %s record needs %s", r->signer, has,
+			find(v, sa, CL_F_ROLE_NOT_ALLOWED, "signer %s has roles %s; a %s record needs %s", r->signer, has,
 			     cl_record_type_name(r->type), want);
 			signer_ok = false;
 		}
+	}
+	/* The authority is fixed at genesis: no registration may make another. */
+	if (r->type == CL_REC_PARTY && (r->roles & (1u << CL_ROLE_AUTHORITY)) && strcmp(r->party, v->authority) != 0) {
+		find(v, sa, CL_F_ROLE_NOT_ALLOWED, "party %s may not be given the authority role: the authority is %s, "
+		     "fixed at genesis", r->party, v->authority);
+		signer_ok = false;
 	}
 	if (!check_refs(v, a, r, x))
 		bookable = false;
