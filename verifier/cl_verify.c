@@ -30,6 +30,7 @@
 
 #include "cl_crypto.h"
 #include "cl_entry.h"
+#include "cl_idset.h"
 #include "cl_map.h"
 #include "cl_schema.h"
 #include "cl_text.h"
@@ -136,7 +137,8 @@ struct cl_verify {
 	uint32_t open_days;
 	unsigned jobs;
 
-	struct cl_map parties, licences, chemicals, batches, sales, ids, labels;
+	struct cl_map parties, licences, chemicals, batches, sales, labels;
+	struct cl_idset ids; /* every record id so far, with its type */
 
 	uint64_t fed;      /* entries fed */
 	uint64_t done;     /* entries processed */
@@ -570,7 +572,7 @@ static bool check_refs(struct cl_verify *v, const struct at *a, const struct cl_
 	case CL_REC_CHECK:
 	case CL_REC_HANDOFF:
 		if (x->sale == NULL || !x->sale->booked) {
-			uintptr_t type = (uintptr_t)cl_map_get(&v->ids, r->sale);
+			uintptr_t type = (uintptr_t)cl_idset_get(&v->ids, r->sale);
 			if (x->sale)
 				find(v, a, CL_F_UNKNOWN_REF, "sale %s (seq %llu) could not be booked: there is nothing to %s",
 				     r->sale, (unsigned long long)x->sale->seq, r->type == CL_REC_CHECK ? "check" : "receive");
@@ -859,12 +861,12 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 	uintptr_t seen;
 
 	/* Record ids are unique in the whole chain. */
-	seen = (uintptr_t)cl_map_get(&v->ids, r->id);
+	seen = (uintptr_t)cl_idset_get(&v->ids, r->id);
 	if (seen) {
 		find(v, a, CL_F_DUPLICATE_ID, "id %s is already used by an earlier %s record", r->id,
 		     cl_record_type_name((uint32_t)(seen - 1)));
 		bookable = false; /* what refers to the id means the first record */
-	} else if (cl_map_put(&v->ids, r->id, (void *)(uintptr_t)(r->type + 1))) {
+	} else if (cl_idset_put(&v->ids, r->id, r->type + 1)) {
 		v->nomem = true;
 	}
 
@@ -1225,7 +1227,7 @@ int cl_verify_new(struct cl_verify **out, const struct cl_verify_options *opt, s
 	cl_map_init(&v->chemicals);
 	cl_map_init(&v->batches);
 	cl_map_init(&v->sales);
-	cl_map_init(&v->ids);
+	cl_idset_init(&v->ids);
 	cl_map_init(&v->labels);
 	v->cap_slots = jobs > 1 ? CL_VERIFY_CHUNK : 1;
 	if ((v->slots = calloc(v->cap_slots, sizeof(*v->slots))) == NULL) {
@@ -1249,7 +1251,7 @@ void cl_verify_free(struct cl_verify *v)
 	if (v == NULL)
 		return;
 	cl_map_free(&v->labels, NULL);
-	cl_map_free(&v->ids, NULL);
+	cl_idset_free(&v->ids);
 	cl_map_free(&v->sales, free);
 	cl_map_free(&v->batches, free_batch);
 	cl_map_free(&v->chemicals, free);
