@@ -18,9 +18,9 @@
 #define INITIAL_MAP (64UL << 20)
 
 enum { DB_ENTRIES, DB_IDS, DB_BATCHES, DB_TRAIL, DB_LABELS, DB_PARTIES, DB_CHEMICALS, DB_LICENCES, DB_REVOKED,
-       DB_META, DB_COUNT };
-static const char *const db_names[DB_COUNT] = {"entries", "ids",      "batches",  "trail",   "labels",
-					       "parties", "chemicals", "licences", "revoked", "meta"};
+       DB_META, DB_HISTORY, DB_COUNT };
+static const char *const db_names[DB_COUNT] = {"entries", "ids",      "batches",  "trail",   "labels",  "parties",
+					       "chemicals", "licences", "revoked", "meta", "history"};
 
 /*
  * What the checks need of a registration or an earlier record, remembered
@@ -257,6 +257,22 @@ static int put_seq(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, uint64_t seq, struct c
 	return put(txn, dbi, k, &v, 0, err);
 }
 
+/* history: kind ('P' party, 'C' chemical, 'R' revocation of a party), id,
+ * 0, seq -> empty: every registration of a party or chemical and every
+ * revoke naming a party, so a batch check can find them without a scan. */
+static int put_history(MDB_txn *txn, struct cl_ledger *l, char kind, const char *id, uint64_t seq,
+		       struct cl_error *err)
+{
+	char k[1 + CL_ID_MAX + 1 + 8];
+	size_t n = strlen(id);
+	MDB_val key = {n + 10, k}, val = {0, ""};
+	k[0] = kind;
+	memcpy(k + 1, id, n);
+	k[1 + n] = 0;
+	put_u64((uint8_t *)k + 2 + n, seq);
+	return put(txn, l->dbi[DB_HISTORY], &key, &val, 0, err);
+}
+
 /*
  * Writes entry e (already complete but for seq/prev) and every index it
  * touches.  batch: the batch the entry concerns, or NULL.
@@ -316,12 +332,18 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 	switch (r->type) {
 	case CL_REC_GENESIS:
 		key = sval(r->authority);
+		if ((rc = put_history(txn, l, 'P', r->authority, e->seq, err)))
+			return rc;
 		return put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err);
 	case CL_REC_CHEMICAL:
 		key = sval(r->cas);
+		if ((rc = put_history(txn, l, 'C', r->cas, e->seq, err)))
+			return rc;
 		return put_seq(txn, l->dbi[DB_CHEMICALS], &key, e->seq, err);
 	case CL_REC_PARTY:
 		key = sval(r->party);
+		if ((rc = put_history(txn, l, 'P', r->party, e->seq, err)))
+			return rc;
 		if ((rc = put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err)))
 			return rc;
 		for (uint32_t i = 0; i < r->licences.n; i++) {
@@ -337,6 +359,8 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 						     : snprintf(rk, sizeof(rk), "%s", r->party);
 		key.mv_size = (size_t)n;
 		key.mv_data = rk;
+		if ((rc = put_history(txn, l, 'R', r->party, e->seq, err)))
+			return rc;
 		return put_seq(txn, l->dbi[DB_REVOKED], &key, e->seq, err);
 	}
 	case CL_REC_BATCH:

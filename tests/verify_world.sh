@@ -98,8 +98,11 @@ eq "--batch of a clean batch: no finding" "{\"entries\":369,\"head\":\"$head_hex
 	"$(cv -d "$L" --batch EPH-240118-01 --json)"
 cv -d "$L" --batch AA-240415-02 > "$TMP/b1.txt"
 contains "--batch text: the trail" "Batch check of AA-240415-02: 15 entries, seq 107 to 214, in a chain of 369 entries." "$(cat "$TMP/b1.txt")"
-contains "--batch text: what it does not prove" "Only a full replay (chemverify without
---batch) proves the whole chain." "$(cat "$TMP/b1.txt")"
+contains "--batch text (ledger, read through its indexes): what it does not prove" "Only a full replay (chemverify without --batch, or --batch on an export)
+proves the whole chain." "$(cat "$TMP/b1.txt")"
+cv --export "$TMP/world.export" --batch AA-240415-02 > "$TMP/b2.txt"
+contains "--batch text (export, whole chain read): what it does not prove" "Only a full replay (chemverify without
+--batch) proves the whole chain." "$(cat "$TMP/b2.txt")"
 contains "--batch text: balances" "  HN-DIST-017              1080.000 LTR" "$(cat "$TMP/b1.txt")"
 contains "--batch text: balances" "  ZJ-PHARMA-031            3705.700 LTR" "$(cat "$TMP/b1.txt")"
 contains "--batch text: summary" "0 errors, 1 alert, 0 notices — NOT CLEAN" "$(cat "$TMP/b1.txt")"
@@ -137,8 +140,11 @@ contains "OVERDRAWN of a loss" "loss X-L1 by ZJ-PHARMA-031 takes 200.000 KGM of 
 contains "UNLICENSED_SELLER says why" "(HN-SELL-2024-9729: it was revoked at seq 375)" "$(cat "$TMP/biz.json")"
 contains "UNLICENSED_BUYER: a licence of someone else" "it is a licence of HN-DIST-017, not of the buyer (the buyer does hold a valid buy licence, ZJ-BUY-2024-8294)" "$(cat "$TMP/biz.json")"
 contains "LICENCE_LIMIT at the crossing sale" "reach 9.000 KGM with sale X-S2, above its limit of 5.000 KGM" "$(cat "$TMP/biz.json")"
-eq "the wrongly signed handoff credits the buyer; the second credits nothing" "OVERDRAWN@369 WRONG_RECEIVER@370 DOUBLE_HANDOFF@371 CHECK_MISMATCH@372 TIME_ORDER@372 LICENCE_LIMIT@373 OVERDRAWN@379" \
+eq "the wrongly signed handoff credits the buyer; the second credits nothing" "OVERDRAWN@369 WRONG_RECEIVER@370 DOUBLE_HANDOFF@371 CHECK_MISMATCH@372 TIME_ORDER@372 OVERDRAWN@379" \
 	"$(cv -d "$TMP/biz" --batch EPH-240902-02 --json | codes)"
+cl export -d "$TMP/biz" -o "$TMP/biz.export"
+eq "--batch over a whole export also checks the licence limit" "OVERDRAWN@369 WRONG_RECEIVER@370 DOUBLE_HANDOFF@371 CHECK_MISMATCH@372 TIME_ORDER@372 LICENCE_LIMIT@373 OVERDRAWN@379" \
+	"$(cv --export "$TMP/biz.export" --batch EPH-240902-02 --json | codes)"
 eq "business rules: --jobs 1 = --jobs 2" "$(cv -d "$TMP/biz" --json --jobs 1)" "$(cv -d "$TMP/biz" --json --jobs 2)"
 
 # ---- tampered chains ------------------------------------------------------------

@@ -132,6 +132,7 @@ struct slot {
 struct cl_verify {
 	char only[CL_ID_MAX + 1]; /* --batch, or "" */
 	char authority[CL_ID_MAX + 1]; /* the party the genesis made the authority */
+	bool sparse;                   /* fed only what --batch needs */
 	bool has_as_of;
 	int64_t as_of;
 	uint32_t open_days;
@@ -757,7 +758,8 @@ static void count_purchase(struct cl_verify *v, const struct at *a, const struct
 	terms = current_licence(buyer, r->buyer_licence);
 	if (terms == NULL || !licence_has_limit(terms) || cl_uom_measure((int)terms->limit.qty.uom) != (int)m)
 		return;
-	if (l->bought[m] > terms->limit.qty.base && !l->limit_flagged) {
+	/* A sparse feed sees only this batch's purchases: limits need them all. */
+	if (l->bought[m] > terms->limit.qty.base && !l->limit_flagged && !v->sparse) {
 		l->limit_flagged = true;
 		find(v, a, CL_F_LICENCE_LIMIT,
 		     "purchases under licence %s of %s reach %s with sale %s, above its limit of %s", r->buyer_licence,
@@ -1034,15 +1036,19 @@ static void process(struct cl_verify *v, struct slot *s)
 	if (v->only[0] && x.batch_name && strcmp(x.batch_name, v->only) == 0)
 		v->only_named = true;
 
-	/* The chain: seq and prev. */
-	if (e->seq != v->next_seq) {
+	/* The chain: seq and prev (not in a sparse feed, which has gaps). */
+	if (v->sparse) {
+		/* nothing: only the batch's back-links can be followed */
+	} else if (e->seq != v->next_seq) {
 		if (v->done == 0)
 			find(v, &a, CL_F_SEQ_GAP, "the first entry has seq %llu, not 0", (unsigned long long)e->seq);
 		else
 			find(v, &a, CL_F_SEQ_GAP, "seq %llu follows seq %llu: expected %llu", (unsigned long long)e->seq,
 			     (unsigned long long)(v->next_seq - 1), (unsigned long long)v->next_seq);
 	}
-	if (v->done == 0) {
+	if (v->sparse) {
+		/* likewise */
+	} else if (v->done == 0) {
 		static const uint8_t zero[32];
 		if (memcmp(e->prev, zero, 32) != 0)
 			find(v, &a, CL_F_BROKEN_LINK, "entry 0's prev is %s, not 32 zero bytes", hex_text(h1, e->prev));
@@ -1218,6 +1224,7 @@ int cl_verify_new(struct cl_verify **out, const struct cl_verify_options *opt, s
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	if (opt->batch)
 		snprintf(v->only, sizeof(v->only), "%s", opt->batch);
+	v->sparse = opt->sparse && v->only[0];
 	v->has_as_of = opt->has_as_of;
 	v->as_of = opt->as_of;
 	v->open_days = opt->open_days;

@@ -93,6 +93,10 @@ struct cl_verify_options {
 	int64_t as_of;    /* seconds since the epoch, UTC */
 	uint32_t open_days;
 	unsigned jobs;    /* signature-checking threads, 1..CL_VERIFY_MAX_JOBS; 0 means 1 */
+	/* With batch: the caller feeds only the entries the batch needs (in seq
+	 * order, with gaps), not the whole chain, so the chain's own links
+	 * (SEQ_GAP, BROKEN_LINK) are not checked; the batch's back-links are. */
+	bool sparse;
 };
 
 /* The export stream's trailer, for cl_verify_finish. */
