@@ -695,10 +695,17 @@ static int cmd_submit(int argc, char **argv)
 		pthread_mutex_unlock(&p->mu);
 	}
 	if (status == 2) {
-		/* The preparing thread may be blocked reading the input: leave it
-		 * and everything it uses alone, and let the process exit. */
+		/* The preparing thread may be blocked reading the input or busy
+		 * checking signatures: end the process here, without running exit
+		 * handlers (OpenSSL's would tear down what that thread is using).
+		 * Every acknowledged line is already written out. */
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
 		fflush(stdout);
-		return status;
+		fflush(stderr);
+		_exit(status);
 	}
 	pthread_join(prep, NULL);
 done:
