@@ -49,6 +49,11 @@ struct cl_ledger {
 	char dir[4096];
 	msgpack_sbuffer buf; /* scratch for encoding */
 	struct fact *facts;  /* writers only */
+	/* LMDB may change the map size only while no transaction of this
+	 * process is open: cl_ledger_preverify holds this for reading while its
+	 * read transactions run (maybe during another group's write), and the
+	 * writer holds it for writing to grow or adopt a new map size. */
+	pthread_rwlock_t map_lock;
 };
 
 /* Per-record scratch: the entries a check needs to look at. */
@@ -155,8 +160,10 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 static struct cl_ledger *ledger_new(void)
 {
 	struct cl_ledger *l = calloc(1, sizeof(*l));
-	if (l)
+	if (l) {
 		msgpack_sbuffer_init(&l->buf);
+		pthread_rwlock_init(&l->map_lock, NULL);
+	}
 	return l;
 }
 
@@ -167,6 +174,7 @@ void cl_ledger_close(struct cl_ledger *l)
 	if (l->env)
 		mdb_env_close(l->env);
 	msgpack_sbuffer_destroy(&l->buf);
+	pthread_rwlock_destroy(&l->map_lock);
 	free(l->facts);
 	free(l);
 }
@@ -851,8 +859,10 @@ static int grow_map(struct cl_ledger *l, struct cl_error *err)
 	MDB_envinfo info;
 	int rc;
 
+	pthread_rwlock_wrlock(&l->map_lock);
 	mdb_env_info(l->env, &info);
 	rc = mdb_env_set_mapsize(l->env, info.me_mapsize * 2);
+	pthread_rwlock_unlock(&l->map_lock);
 	return rc ? store_error(err, rc, "growing the ledger map") : 0;
 }
 
@@ -915,6 +925,7 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
 
 	if (n < 2 * nt)
 		nt = 1;
+	pthread_rwlock_rdlock(&l->map_lock);
 	for (t = 0; t < nt; t++) {
 		jobs[t] = (struct preverify_job){l, recs, pv, n * t / nt, n * (t + 1) / nt};
 		if (t > 0)
@@ -927,6 +938,7 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
 		else
 			preverify_slice(&jobs[t]); /* no thread: do it here */
 	}
+	pthread_rwlock_unlock(&l->map_lock);
 }
 
 int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n,
@@ -957,7 +969,9 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 	for (int attempt = 0; attempt < 40; attempt++) {
 		rc = mdb_txn_begin(l->env, NULL, 0, &txn);
 		if (rc == MDB_MAP_RESIZED) { /* another process grew it */
+			pthread_rwlock_wrlock(&l->map_lock);
 			mdb_env_set_mapsize(l->env, 0);
+			pthread_rwlock_unlock(&l->map_lock);
 			rc = mdb_txn_begin(l->env, NULL, 0, &txn);
 		}
 		if (rc) {
