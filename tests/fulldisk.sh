@@ -21,7 +21,7 @@ awk '{ print; if (NR % 200 == 0) system("sleep 0.02") }' "$TMP/in.jsonl" |
 	cl submit -d "$L" > "$TMP/out" 2> "$TMP/err"
 eq "submit on a full disk exits 2" 2 $?
 contains "the error names the cause" "no space left" "$(cat "$TMP/err")"
-eq "one error line" 1 "$(wc -l < "$TMP/err" | tr -d ' ')"
+eq "one error line" 1 "$(grep -c -v "^==[0-9]*==" "$TMP/err")" # valgrind may add its own
 acked=$(grep -c '"status":"appended"' "$TMP/out")
 ok "some records were acknowledged before the disk filled ($acked)" test "$acked" -gt 0
 ok "not all of them fit" test "$acked" -lt 3000
