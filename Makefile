@@ -3,7 +3,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
 PKGS = lmdb libb2 msgpack libcrypto jansson
-DEPS_DEB = liblmdb-dev libb2-dev libmsgpack-dev libssl-dev libjansson-dev libcmocka-dev lmdb-utils pkg-config
+DEPS_DEB = liblmdb-dev libb2-dev libmsgpack-dev libssl-dev libjansson-dev libcmocka-dev lmdb-utils pkg-config libsqlite3-dev
 
 WARN = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla -Wpointer-arith -Wcast-qual -Wno-overlength-strings
@@ -147,3 +147,56 @@ fuzz: deps
 stress: all
 	KILLS=120 SEED=$${SEED:-7} CRASH_RECORDS=8000 sh tests/crash.sh
 	for i in 1 2 3 4 5; do sh tests/concurrency.sh || exit 1; done
+
+# ---- Benchmarks: `make bench` (never part of `make test`) -------------------
+# bench/run.sh generates a realistic signed ledger of BENCH_N records and
+# measures, in one run: the Ed25519 ceiling, submit, the full audit, trail
+# latency, disk use and a SQLite baseline; figures go to BENCH_RESULTS
+# (bench/results: results.json, results.md, throughput.png).  `make
+# bench-quick` runs a 3,000-record smoke size into build/bench/results-quick
+# (tests/bench_quick.sh runs it in `make test` as a does-it-run check).
+# The bench tools are built from their own objects under build/bench/, so
+# that a sanitizer build of build/*.a never leaks into them.
+BENCH_DEPS = libsqlite3-dev gnuplot-nox
+BENCH_N ?= 1000000
+BENCH_RESULTS ?= bench/results
+BENCH_TOOLS = gen ceiling sqlite sizes trailq clock
+BENCH_BIN = $(BENCH_TOOLS:%=build/bench/%)
+BENCH_OBJ = $(CORE_SRC:%.c=build/bench/obj/%.o) $(LEDGER_SRC:%.c=build/bench/obj/%.o)
+SQLITE_LIBS = $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+
+.PHONY: bench bench-quick bench-deps bench-tools
+
+build/bench/obj/%.o: %.c $(wildcard core/*.h ledger/*.h) schemas/records.def
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iledger -c -o $@ $<
+
+build/bench/libbench.a: $(BENCH_OBJ)
+	ar rcs $@ $^
+
+build/bench/%: bench/%.c bench/stats.h build/bench/libbench.a
+	$(CC) $(ALL_CFLAGS) -Iledger -Ibench $(LDFLAGS) -o $@ $< build/bench/libbench.a $(LDLIBS) -lm
+
+build/bench/sqlite: bench/sqlite.c build/bench/libbench.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/bench/libbench.a $(SQLITE_LIBS) $(LDLIBS)
+
+bench-tools: $(BENCH_BIN)
+
+# Installs BENCH_DEPS like `deps` does.
+bench-deps:
+	@missing=""; for p in $(BENCH_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: deps bench-deps
+	$(MAKE) all bench-tools
+	BENCH_N=$(BENCH_N) BENCH_RESULTS=$(BENCH_RESULTS) sh bench/run.sh
+
+bench-quick: deps
+	$(MAKE) all bench-tools
+	BENCH_N=3000 BENCH_RESULTS=build/bench/results-quick sh bench/run.sh
