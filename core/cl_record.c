@@ -39,6 +39,32 @@ static void word_list(char *out, size_t outlen, const char *const *words)
 		o += (size_t)snprintf(out + o, outlen - o, "%s\"%s\"", i ? ", " : "", words[i]);
 }
 
+uint32_t cl_record_roles_needed(const struct cl_record *rec)
+{
+	switch (rec->type) {
+	case CL_REC_CHEMICAL:
+	case CL_REC_PARTY:
+	case CL_REC_REVOKE: return 1u << CL_ROLE_AUTHORITY;
+	case CL_REC_BATCH:
+		return rec->origin == CL_ORIGIN_IMPORT ? 1u << CL_ROLE_IMPORTER : 1u << CL_ROLE_PRODUCER;
+	case CL_REC_SALE: return 1u << CL_ROLE_VENDOR;
+	case CL_REC_CHECK: return 1u << CL_ROLE_INSPECTOR;
+	case CL_REC_LOSS: return 1u << CL_ROLE_VENDOR | 1u << CL_ROLE_END_USER;
+	default: return 0;
+	}
+}
+
+void cl_roles_text(char *out, size_t n, uint32_t set)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int b = 0; cl_words_role[b] && o + 1 < n; b++)
+		if (set & (1u << b))
+			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " or " : "", cl_words_role[b]);
+	if (o == 0)
+		snprintf(out, n, "none");
+}
+
 const char *cl_record_type_name(uint32_t type)
 {
 	return type < CL_REC_TYPE_COUNT ? cl_words_type[type] : "?";

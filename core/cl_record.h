@@ -167,6 +167,14 @@ bool cl_record_same_content(const struct cl_record *a, const struct cl_record *b
  * record without sig.  Written into sb (cleared first). 0 or CL_E_NOMEM. */
 int cl_record_signing_input(const struct cl_record *rec, msgpack_sbuffer *sb);
 
+/* The roles of which a record's signer must hold one (SPEC §1), as a bit
+ * set of enum cl_role; 0 for a handoff (any registered party may sign one:
+ * that it is the buyer is a business rule) and for genesis. */
+uint32_t cl_record_roles_needed(const struct cl_record *rec);
+
+/* Writes a role bit set as "vendor or end_user" ("none" when empty). */
+void cl_roles_text(char *out, size_t n, uint32_t set);
+
 /* The type's name ("sale"), or "?" */
 const char *cl_record_type_name(uint32_t type);
 

@@ -492,33 +492,6 @@ static const uint8_t *party_key(const struct cl_record *p)
 	return p->key;
 }
 
-/* The roles of which the signer needs one, by record type (SPEC §1). */
-static uint32_t roles_needed(const struct cl_record *r)
-{
-	switch (r->type) {
-	case CL_REC_CHEMICAL:
-	case CL_REC_PARTY:
-	case CL_REC_REVOKE: return 1u << CL_ROLE_AUTHORITY;
-	case CL_REC_BATCH:
-		return r->origin == CL_ORIGIN_IMPORT ? 1u << CL_ROLE_IMPORTER : 1u << CL_ROLE_PRODUCER;
-	case CL_REC_SALE: return 1u << CL_ROLE_VENDOR;
-	case CL_REC_CHECK: return 1u << CL_ROLE_INSPECTOR;
-	case CL_REC_LOSS: return 1u << CL_ROLE_VENDOR | 1u << CL_ROLE_END_USER;
-	default: return 0; /* handoff: any registered party; the buyer rule is a business rule */
-	}
-}
-
-static void roles_text(char *out, size_t n, uint32_t set)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (int b = 0; cl_words_role[b] && o + 1 < n; b++)
-		if (set & (1u << b))
-			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " or " : "", cl_words_role[b]);
-	if (!o)
-		snprintf(out, n, "none");
-}
-
 static uint32_t fact_slot(uint32_t kind, const char *id)
 {
 	uint32_t h = 2166136261u ^ kind; /* FNV-1a */
@@ -682,10 +655,10 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	} else if (rc != CL_E_NOT_FOUND) {
 		return rc;
 	}
-	if (roles_needed(r) && !(roles_needed(r) & signer->num)) {
+	if (cl_record_roles_needed(r) && !(cl_record_roles_needed(r) & signer->num)) {
 		char has[96];
-		roles_text(rolebuf, sizeof(rolebuf), roles_needed(r));
-		roles_text(has, sizeof(has), signer->num);
+		cl_roles_text(rolebuf, sizeof(rolebuf), cl_record_roles_needed(r));
+		cl_roles_text(has, sizeof(has), signer->num);
 		res->outcome = CL_REJECTED;
 		cl_error_set(&res->error, CL_E_ROLE_NOT_ALLOWED, "signer: %s has roles %s; a %s record needs %s", r->signer,
 			     has, cl_record_type_name(r->type), rolebuf);

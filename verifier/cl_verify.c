@@ -215,17 +215,6 @@ static const char *cats_text(char out[8], uint32_t set)
 	return out;
 }
 
-static void roles_text(char *out, size_t n, uint32_t set)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (int b = 0; cl_words_role[b] && o + 1 < n; b++)
-		if (set & (1u << b))
-			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " or " : "", cl_words_role[b]);
-	if (o == 0)
-		snprintf(out, n, "none");
-}
-
 static int64_t add_saturating(int64_t a, int64_t b)
 {
 	int64_t r;
@@ -245,21 +234,6 @@ static bool licence_has_limit(const struct cl_licence *l)
 {
 	int bit = cl_schema_find(&cl_schema_licence, "limit", 5);
 	return bit >= 0 && (l->present & (1u << bit));
-}
-
-/* The roles of which the signer needs one (SPEC §1); 0: any party. */
-static uint32_t roles_needed(const struct cl_record *r)
-{
-	switch (r->type) {
-	case CL_REC_CHEMICAL:
-	case CL_REC_PARTY:
-	case CL_REC_REVOKE: return 1u << CL_ROLE_AUTHORITY;
-	case CL_REC_BATCH: return r->origin == CL_ORIGIN_IMPORT ? 1u << CL_ROLE_IMPORTER : 1u << CL_ROLE_PRODUCER;
-	case CL_REC_SALE: return 1u << CL_ROLE_VENDOR;
-	case CL_REC_CHECK: return 1u << CL_ROLE_INSPECTOR;
-	case CL_REC_LOSS: return 1u << CL_ROLE_VENDOR | 1u << CL_ROLE_END_USER;
-	default: return 0;
-	}
 }
 
 static bool is_registration(uint32_t type)
@@ -906,7 +880,7 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 		     r->signer);
 		signer_ok = false;
 	} else {
-		uint32_t need = roles_needed(r);
+		uint32_t need = cl_record_roles_needed(r);
 		bool check_sig = !v->only[0] || is_registration(r->type) ||
 				 (x->batch_name && strcmp(x->batch_name, v->only) == 0);
 		if (check_sig && !signature_good(s, x->signer->key)) {
@@ -925,8 +899,8 @@ static void judge(struct cl_verify *v, struct at *a, const struct slot *s, struc
 		}
 		if (need && !(need & x->signer->roles)) {
 			char has[96], want[96];
-			roles_text(has, sizeof(has), x->signer->roles);
-			roles_text(want, sizeof(want), need);
+			cl_roles_text(has, sizeof(has), x->signer->roles);
+			cl_roles_text(want, sizeof(want), need);
 			find(v, sa, CL_F_ROLE_NOT_ALLOWED, "signer %s has roles %s; a %s record needs %s", r->signer, has,
 			     cl_record_type_name(r->type), want);
 			signer_ok = false;
