@@ -51,9 +51,10 @@ build/tests/%: tests/unit/%.c build/libchemledger.a build/libchemverify.a build/
 	@mkdir -p build/tests
 	$(CC) $(ALL_CFLAGS) -Iledger -Iverifier $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# Installs the Debian packages the build and the tests need, if missing.
-deps:
-	@missing=""; for p in $(DEPS_DEB); do \
+# $(call apt_install,PACKAGES): installs those of the Debian packages that
+# are missing (apt-get; through sudo when not root).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -61,6 +62,11 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+# Installs the Debian packages the build and the tests need, if missing.
+deps:
+	$(call apt_install,$(DEPS_DEB))
 
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build/tools/%)
@@ -184,14 +190,7 @@ bench-tools: $(BENCH_BIN)
 
 # Installs BENCH_DEPS like `deps` does.
 bench-deps:
-	@missing=""; for p in $(BENCH_DEPS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	$(call apt_install,$(BENCH_DEPS))
 
 bench: deps bench-deps
 	$(MAKE) all bench-tools
