@@ -19,8 +19,11 @@
  *   licences  licence no               -> party id
  *   revoked   party id [, 0, licence]  -> seq of the revoke
  *   meta      "head"                   -> seq, hash of the newest entry
- * Everything but `entries` is an index the ledger derives; the verifier
- * never reads them.
+ *   history   kind, id, 0, seq         -> (empty)   every registration of
+ *             a party ('P') or chemical ('C'), every revoke of a party ('R')
+ * Everything but `entries` is an index the ledger derives.  The verifier
+ * never trusts them: a full replay reads `entries` alone, and a batch check
+ * uses `trail` and `history` only to find which entries to read.
  */
 #ifndef CL_LEDGER_H
 #define CL_LEDGER_H

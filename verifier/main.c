@@ -638,10 +638,10 @@ static int history_seqs(MDB_txn *txn, MDB_dbi hist, char kind, const char *id, s
 static int depends(MDB_txn *txn, MDB_dbi hist, MDB_dbi lic, const struct cl_record *r, struct seqset *out)
 {
 	const char *parties[4] = {r->signer, NULL, NULL, NULL};
+	char owner[CL_ID_MAX + 1];
 	int rc = 0;
 	if (r->type == CL_REC_SALE) {
 		MDB_val key = {strlen(r->buyer_licence), (void *)(uintptr_t)r->buyer_licence}, val;
-		static char owner[CL_ID_MAX + 1];
 		parties[1] = r->buyer;
 		parties[2] = cl_record_has(r, "carrier") ? r->carrier : NULL;
 		if (mdb_get(txn, lic, &key, &val) == 0 && val.mv_size <= CL_ID_MAX) {
@@ -651,8 +651,8 @@ static int depends(MDB_txn *txn, MDB_dbi hist, MDB_dbi lic, const struct cl_reco
 		}
 	}
 	for (int i = 0; i < 4 && rc == 0; i++)
-		if (parties[i])
-			rc = history_seqs(txn, hist, 'P', parties[i], out) || history_seqs(txn, hist, 'R', parties[i], out);
+		if (parties[i] && (rc = history_seqs(txn, hist, 'P', parties[i], out)) == 0)
+			rc = history_seqs(txn, hist, 'R', parties[i], out);
 	if (rc == 0 && r->type == CL_REC_BATCH)
 		rc = history_seqs(txn, hist, 'C', r->cas, out);
 	if (rc == 0 && r->type == CL_REC_PARTY) /* a re-registration may change a licence's owner */
@@ -690,7 +690,11 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 
 	if (e == NULL)
 		return fail(2, "out of memory");
-	if ((rc = mdb_env_create(&env)) || (mdb_env_set_maxdbs(env, 16), rc = mdb_env_open(env, dir, MDB_RDONLY, 0600))) {
+	if ((rc = mdb_env_create(&env)) == 0) {
+		mdb_env_set_maxdbs(env, 16);
+		rc = mdb_env_open(env, dir, MDB_RDONLY, 0600);
+	}
+	if (rc) {
 		status = fail(2, "opening ledger %s read-only: %s", dir, mdb_strerror(rc));
 		goto done;
 	}
