@@ -96,25 +96,15 @@ static int once(const char *out, char **argv)
 
 static int each(const char *names_file, long rounds, int argc, char **argv)
 {
-	char **names = NULL, **args, line[512];
+	char **names, **args;
 	size_t n_names = 0, n = 0, failures = 0;
 	double *ms;
-	FILE *f = fopen(names_file, "r");
 
-	if (f == NULL) {
-		fprintf(stderr, "clock: cannot open %s\n", names_file);
+	names = bench_read_names(names_file, &n_names);
+	if (names == NULL) {
+		fprintf(stderr, "clock: cannot read %s\n", names_file);
 		return 2;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		names = realloc(names, (n_names + 1) * sizeof(*names));
-		if (names == NULL || (names[n_names] = strdup(line)) == NULL)
-			return 2;
-		n_names++;
-	}
-	fclose(f);
 	ms = calloc(n_names * (size_t)rounds + 1, sizeof(*ms));
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (n_names == 0 || ms == NULL || args == NULL) {

@@ -48,32 +48,22 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct ctx c = {.e = malloc(sizeof(struct cl_entry))};
-	char line[256], **names = NULL;
+	char **names;
 	size_t n_names = 0, n = 0;
 	struct cl_ledger *l;
 	struct cl_error err;
 	double *ms;
 	long rounds;
-	FILE *f;
 
 	if (argc != 4 || (rounds = atol(argv[3])) < 1) {
 		fprintf(stderr, "usage: trailq DIR NAMES ROUNDS\n");
 		return 2;
 	}
-	if ((f = fopen(argv[2], "r")) == NULL || c.e == NULL) {
-		fprintf(stderr, "trailq: cannot open %s\n", argv[2]);
+	names = bench_read_names(argv[2], &n_names);
+	if (names == NULL || c.e == NULL) {
+		fprintf(stderr, "trailq: cannot read %s\n", argv[2]);
 		return 2;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		names = realloc(names, (n_names + 1) * sizeof(*names));
-		if (names == NULL || (names[n_names] = strdup(line)) == NULL)
-			return 2;
-		n_names++;
-	}
-	fclose(f);
 	ms = calloc(n_names * (size_t)rounds + 1, sizeof(*ms));
 	if (n_names == 0 || ms == NULL) {
 		fprintf(stderr, "trailq: no batch names in %s\n", argv[2]);

@@ -102,16 +102,7 @@ run_recipe() {
 	echo "$_cur"
 }
 
-if [ ! -x "$ROOT/bin/chemverify" ]; then
-	_fail "bin/chemverify is not built"
-	finish
-	exit 1
-fi
-if ! vf_forge_build; then
-	_fail "cannot build build/tools/forge"
-	finish
-	exit 1
-fi
+vf_require
 
 covered=""
 for dir in "$VF"/*/; do

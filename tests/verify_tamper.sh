@@ -10,16 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FIX/verify/build.sh"
 
-if [ ! -x "$ROOT/bin/chemverify" ]; then
-	_fail "bin/chemverify is not built"
-	finish
-	exit 1
-fi
-if ! vf_forge_build; then
-	_fail "cannot build build/tools/forge"
-	finish
-	exit 1
-fi
+vf_require
 
 # findings FILE: "code seq id" of a chemverify --json output, sorted, joined by " | "
 findings() {
