@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_json.h"
 #include "cl_schema.h"
 #include "cl_text.h"
 
@@ -21,6 +22,20 @@ static int bad(struct cl_error *err, enum origin from, const char *path, const c
 {
 	return cl_error_set(err, from == FROM_JSON ? CL_E_BAD_FIELD : CL_E_MALFORMED_ENTRY, "%s: %s",
 			    path, fmt ? fmt : why);
+}
+
+/* out = a followed by b, cut to fit as snprintf would; on every field of
+ * every record, so without snprintf's cost. */
+static void path_join(char *out, size_t cap, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na > cap - 1)
+		na = cap - 1;
+	if (nb > cap - 1 - na)
+		nb = cap - 1 - na;
+	memcpy(out, a, na);
+	memcpy(out + na, b, nb);
+	out[na + nb] = '\0';
 }
 
 static int word_index(const char *const *words, const char *s, size_t len)
@@ -150,13 +165,14 @@ static int finish_object(const struct cl_schema *s, void *base, enum origin from
 
 	for (unsigned i = 0; i < s->n_fields; i++) {
 		const struct cl_field *f = &s->fields[i];
-		snprintf(fp, sizeof(fp), "%s%s", path, f->name);
 		if (!(present & (1u << i))) {
 			if (f->required)
 				return cl_error_set(err, from == FROM_JSON ? CL_E_BAD_FIELD : CL_E_MALFORMED_ENTRY,
 						    "%s%smissing field \"%s\"", path, path[0] ? " " : "", f->name);
 			continue;
 		}
+		if (f->kind == CL_K_QTY || f->kind == CL_K_TIME)
+			path_join(fp, sizeof(fp), path, f->name);
 		if (f->kind == CL_K_QTY) {
 			struct cl_quantity *q = (struct cl_quantity *)((char *)base + f->offset);
 			if (from == FROM_JSON) {
@@ -192,14 +208,16 @@ static int finish_object(const struct cl_schema *s, void *base, enum origin from
 
 /* ---- JSON in ------------------------------------------------------------- */
 
-static int json_object_in(const struct cl_schema *s, json_t *obj, void *base, const char *path,
-			  struct cl_error *err);
+static int json_object_in(const struct cl_schema *s, const struct cl_json *j, uint32_t obj, void *base,
+			  const char *path, struct cl_error *err);
 
-static int json_value_in(const struct cl_field *f, json_t *v, void *dst, const char *path, struct cl_error *err)
+static int json_value_in(const struct cl_field *f, const struct cl_json *j, uint32_t at, void *dst, const char *path,
+			 struct cl_error *err)
 {
 	char why[CL_WHY_MAX];
-	const char *str = json_is_string(v) ? json_string_value(v) : NULL;
-	size_t len = str ? json_string_length(v) : 0;
+	const struct cl_jtok *v = &j->t[at];
+	const char *str = v->type == CL_J_STR ? v->s : NULL;
+	size_t len = str ? v->len : 0;
 
 	switch (f->kind) {
 	case CL_K_TYPE:
@@ -217,36 +235,32 @@ static int json_value_in(const struct cl_field *f, json_t *v, void *dst, const c
 		return take_word(f, str, len, dst, FROM_JSON, path, err);
 	case CL_K_INT:
 	case CL_K_CAT:
-		if (!json_is_integer(v))
+		if (v->type != CL_J_INT)
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be an integer", path);
-		return take_int(f, json_integer_value(v), dst, FROM_JSON, path, err);
+		return take_int(f, v->i, dst, FROM_JSON, path, err);
 	case CL_K_ROLES:
 	case CL_K_CATS: {
-		size_t i;
-		json_t *item;
 		char ip[PATH_MAX_LEN + 80];
-		uint32_t *set = dst;
-		if (!json_is_array(v) || json_array_size(v) == 0)
+		uint32_t *set = dst, item = at + 1;
+		if (v->type != CL_J_ARR || v->n == 0)
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be a non-empty array", path);
 		*set = 0;
-		json_array_foreach(v, i, item) {
-			snprintf(ip, sizeof(ip), "%s[%zu]", path, i);
+		for (uint32_t i = 0; i < v->n; i++, item = j->t[item].end) {
+			const struct cl_jtok *it = &j->t[item];
+			int rc;
+			snprintf(ip, sizeof(ip), "%s[%u]", path, i);
 			if (f->kind == CL_K_ROLES) {
 				uint32_t w;
-				int rc;
-				if (!json_is_string(item))
+				if (it->type != CL_J_STR)
 					return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be a string", ip);
-				rc = take_word(f, json_string_value(item), json_string_length(item), &w, FROM_JSON,
-					       ip, err);
-				if (rc)
+				if ((rc = take_word(f, it->s, it->len, &w, FROM_JSON, ip, err)))
 					return rc;
 				if ((rc = take_bit(w, set, 0, 31, FROM_JSON, ip, err)))
 					return rc;
 			} else {
-				int rc;
-				if (!json_is_integer(item))
+				if (it->type != CL_J_INT)
 					return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be an integer 1-3", ip);
-				if ((rc = take_bit(json_integer_value(item), set, 1, 3, FROM_JSON, ip, err)))
+				if ((rc = take_bit(it->i, set, 1, 3, FROM_JSON, ip, err)))
 					return rc;
 			}
 		}
@@ -283,20 +297,19 @@ static int json_value_in(const struct cl_field *f, json_t *v, void *dst, const c
 		return 0;
 	case CL_K_LICENCES: {
 		struct cl_licence_list *list = dst;
-		size_t i;
-		json_t *item;
 		char ip[PATH_MAX_LEN + 80];
-		if (!json_is_array(v))
+		uint32_t item = at + 1;
+		if (v->type != CL_J_ARR)
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be an array", path);
-		if (json_array_size(v) > f->max)
+		if (v->n > f->max)
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s: at most %u licences", path, f->max);
 		list->n = 0;
-		json_array_foreach(v, i, item) {
+		for (uint32_t i = 0; i < v->n; i++, item = j->t[item].end) {
 			int rc;
-			snprintf(ip, sizeof(ip), "%s[%zu].", path, i);
-			if (!json_is_object(item))
-				return cl_error_set(err, CL_E_BAD_FIELD, "%s[%zu]: must be an object", path, i);
-			rc = json_object_in(f->aux, item, &list->items[i], ip, err);
+			snprintf(ip, sizeof(ip), "%s[%u].", path, i);
+			if (j->t[item].type != CL_J_OBJ)
+				return cl_error_set(err, CL_E_BAD_FIELD, "%s[%u]: must be an object", path, i);
+			rc = json_object_in(f->aux, j, item, &list->items[i], ip, err);
 			if (rc)
 				return rc;
 			list->n++;
@@ -305,35 +318,34 @@ static int json_value_in(const struct cl_field *f, json_t *v, void *dst, const c
 	}
 	case CL_K_LIMIT: {
 		char ip[PATH_MAX_LEN + 80];
-		if (!json_is_object(v))
+		if (v->type != CL_J_OBJ)
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s: must be an object", path);
-		snprintf(ip, sizeof(ip), "%s.", path);
-		return json_object_in(f->aux, v, dst, ip, err);
+		path_join(ip, sizeof(ip), path, ".");
+		return json_object_in(f->aux, j, at, dst, ip, err);
 	}
 	}
 	return cl_error_set(err, CL_E_BAD_FIELD, "%s: internal: unknown kind", path);
 }
 
-static int json_object_in(const struct cl_schema *s, json_t *obj, void *base, const char *path,
-			  struct cl_error *err)
+static int json_object_in(const struct cl_schema *s, const struct cl_json *j, uint32_t obj, void *base,
+			  const char *path, struct cl_error *err)
 {
-	const char *key;
-	json_t *v;
-	uint32_t *present = base;
+	uint32_t *present = base, k = obj + 1;
 	char fp[PATH_MAX_LEN + 64];
 
 	if (strlen(path) > PATH_MAX_LEN)
 		return cl_error_set(err, CL_E_BAD_FIELD, "%s: nested too deeply", path);
 	*present = 0;
-	json_object_foreach(obj, key, v) {
-		size_t klen = strlen(key);
+	for (uint32_t m = 0; m < j->t[obj].n; m++, k = j->t[k + 1].end) {
+		const char *key = j->t[k].s;
+		size_t klen = j->t[k].len;
 		int i = cl_schema_find(s, key, klen);
 		int rc;
-		if (i < 0)
+		if (i < 0 || strlen(key) != klen) /* a key with an escaped NUL is no field */
 			return cl_error_set(err, CL_E_BAD_FIELD, "%s%sunknown field \"%.*s\" in a %s", path,
 					    path[0] ? " " : "", (int)(klen > 40 ? 40 : klen), key, s->name);
-		snprintf(fp, sizeof(fp), "%s%s", path, key);
-		rc = json_value_in(&s->fields[i], v, (char *)base + s->fields[i].offset, fp, err);
+		path_join(fp, sizeof(fp), path, key);
+		rc = json_value_in(&s->fields[i], j, k + 1, (char *)base + s->fields[i].offset, fp, err);
 		if (rc)
 			return rc;
 		*present |= 1u << i;
@@ -343,48 +355,49 @@ static int json_object_in(const struct cl_schema *s, json_t *obj, void *base, co
 
 int cl_record_parse_json(struct cl_record *rec, const char *line, size_t len, struct cl_error *err)
 {
-	json_error_t je;
-	json_t *root, *t;
+	struct cl_json j;
+	char msg[CL_ERROR_MSG_MAX];
+	int64_t t, id;
 	int type, rc;
 
 	memset(rec, 0, sizeof(*rec));
 	if (len > CL_LINE_MAX)
 		return cl_error_set(err, CL_E_MALFORMED_JSON, "line is longer than %d bytes", CL_LINE_MAX);
-	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return cl_error_set(err, CL_E_MALFORMED_JSON, "%s (column %d)", je.text, je.column);
-	if (!json_is_object(root)) {
-		json_decref(root);
+	if (cl_json_parse(&j, line, len, msg, sizeof(msg))) {
+		cl_json_free(&j);
+		return cl_error_set(err, CL_E_MALFORMED_JSON, "%s", msg);
+	}
+	if (j.t[0].type != CL_J_OBJ) {
+		cl_json_free(&j);
 		return cl_error_set(err, CL_E_MALFORMED_JSON, "a record must be a JSON object");
 	}
-	t = json_object_get(root, "type");
-	if (t == NULL) {
+	t = cl_json_get(&j, 0, "type");
+	if (t < 0) {
 		rc = cl_error_set(err, CL_E_BAD_FIELD, "missing field \"type\"");
 		goto done;
 	}
-	if (!json_is_string(t)) {
+	if (j.t[t].type != CL_J_STR) {
 		rc = cl_error_set(err, CL_E_BAD_FIELD, "type: must be a string");
 		goto done;
 	}
-	type = word_index(cl_words_type, json_string_value(t), json_string_length(t));
+	type = word_index(cl_words_type, j.t[t].s, j.t[t].len);
 	if (type < 0) {
 		char list[160];
 		word_list(list, sizeof(list), cl_words_type + 1);
-		rc = cl_error_set(err, CL_E_BAD_FIELD, "type: \"%.40s\" is not one of %s", json_string_value(t),
-				  list);
+		rc = cl_error_set(err, CL_E_BAD_FIELD, "type: \"%.40s\" is not one of %s", j.t[t].s, list);
 		goto done;
 	}
 	rec->type = (uint32_t)type;
-	rc = json_object_in(cl_schema_records[type], root, rec, "", err);
+	rc = json_object_in(cl_schema_records[type], &j, 0, rec, "", err);
 done:
 	if (rc) {
 		/* Keep what the caller needs to name the line: its "id", if a string. */
-		json_t *id = json_object_get(root, "id");
 		memset(rec, 0, sizeof(*rec));
-		if (json_is_string(id))
-			snprintf(rec->id, sizeof(rec->id), "%s", json_string_value(id));
+		id = cl_json_get(&j, 0, "id");
+		if (id >= 0 && j.t[id].type == CL_J_STR)
+			snprintf(rec->id, sizeof(rec->id), "%s", j.t[id].s);
 	}
-	json_decref(root);
+	cl_json_free(&j);
 	return rc;
 }
 
@@ -726,7 +739,7 @@ static int unpack_value(const struct cl_field *f, const msgpack_object *v, void 
 	}
 	case CL_K_LIMIT: {
 		char ip[PATH_MAX_LEN + 80];
-		snprintf(ip, sizeof(ip), "%s.", path);
+		path_join(ip, sizeof(ip), path, ".");
 		return unpack_object(f->aux, v, dst, ip, err);
 	}
 	}
@@ -757,7 +770,7 @@ static int unpack_object(const struct cl_schema *s, const msgpack_object *obj, v
 		if (*present & (1u << i))
 			return cl_error_set(err, CL_E_MALFORMED_ENTRY, "%sfield \"%s\" appears twice", path,
 					    s->fields[i].name);
-		snprintf(fp, sizeof(fp), "%s%s", path, s->fields[i].name);
+		path_join(fp, sizeof(fp), path, s->fields[i].name);
 		rc = unpack_value(&s->fields[i], &obj->via.map.ptr[k].val, (char *)base + s->fields[i].offset, s, fp,
 				  err);
 		if (rc)

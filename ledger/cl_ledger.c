@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +33,23 @@ enum fact_kind { FACT_NONE = 0, FACT_PARTY, FACT_CHEMICAL, FACT_BATCH, FACT_SALE
 
 struct fact {
 	uint32_t kind;
-	uint64_t seq;
-	char id[CL_ID_MAX + 1];
+	uint64_t seq;          /* the entry it came from: names it exactly */
 	uint32_t num;          /* party: roles; chemical: measure; sale: the record's type */
 	uint8_t key[32];       /* party: its key */
 	char a[CL_ID_MAX + 1]; /* batch: its CAS; sale: its batch */
 	char b[CL_ID_MAX + 1]; /* sale: its buyer */
 };
 
-#define FACT_SLOTS 16384 /* direct-mapped; a collision just decodes again */
+#define FACT_SLOTS 65536 /* direct-mapped by seq; a collision just decodes again */
+
+/* Signers' keys by the seq of their registration, for one pre-verifying
+ * worker: runs of records from many signers need no decoding. */
+struct key_memo {
+	uint64_t seq; /* 0: empty (entry 0 is the genesis, never a key here) */
+	uint8_t key[32];
+};
+#define KEY_MEMO_SLOTS 8192
+#define PV_MAX_THREADS 64
 
 struct cl_ledger {
 	MDB_env *env;
@@ -49,6 +58,7 @@ struct cl_ledger {
 	char dir[4096];
 	msgpack_sbuffer buf; /* scratch for encoding */
 	struct fact *facts;  /* writers only */
+	struct key_memo *memo[PV_MAX_THREADS]; /* one per pre-verifying worker */
 	/* LMDB may change the map size only while no transaction of this
 	 * process is open: cl_ledger_preverify holds this for reading while its
 	 * read transactions run (maybe during another group's write), and the
@@ -84,6 +94,16 @@ static int store_error(struct cl_error *err, int rc, const char *what)
 	if (rc == ENOSPC)
 		return cl_error_set(err, CL_E_NOSPACE, "%s: no space left on the device holding the ledger", what);
 	return cl_error_set(err, CL_E_STORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* strcpy into dst[cap], cut to fit. */
+static void scopy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static MDB_val sval(const char *s)
@@ -176,6 +196,8 @@ void cl_ledger_close(struct cl_ledger *l)
 	msgpack_sbuffer_destroy(&l->buf);
 	pthread_rwlock_destroy(&l->map_lock);
 	free(l->facts);
+	for (int t = 0; t < PV_MAX_THREADS; t++)
+		free(l->memo[t]);
 	free(l);
 }
 
@@ -281,14 +303,32 @@ static int put_history(MDB_txn *txn, struct cl_ledger *l, char kind, const char 
 	return put(txn, l->dbi[DB_HISTORY], &key, &val, 0, err);
 }
 
-/*
- * Writes entry e (already complete but for seq/prev) and every index it
- * touches.  batch: the batch the entry concerns, or NULL.
- */
-static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const char *batch, uint8_t hash[32],
-		  struct cl_error *err)
+/* The chain's newest entry, as the writer sees it inside its transaction;
+ * written to meta once, just before the commit. */
+struct head {
+	uint64_t seq;
+	uint8_t hash[32];
+	bool moved;
+};
+
+static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, struct cl_error *err)
 {
-	uint8_t k8[8], head[40], bval[48];
+	uint8_t v[40];
+	MDB_val key = sval("head"), val = {40, v};
+	put_u64(v, h->seq);
+	memcpy(v + 8, h->hash, 32);
+	return put(txn, l->dbi[DB_META], &key, &val, 0, err);
+}
+
+/*
+ * Writes entry e (complete) and every index it touches but the head.
+ * batch: the batch the entry concerns, or NULL; first: the seq of that
+ * batch's own record (ignored for a batch record, which is its own).
+ */
+static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const char *batch, uint64_t first,
+		  uint8_t hash[32], struct cl_error *err)
+{
+	uint8_t k8[8], bval[48];
 	MDB_val key = {8, k8}, val;
 	const struct cl_record *r = &e->rec;
 	int rc;
@@ -304,17 +344,9 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 	key = sval(r->id);
 	if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, e->seq, err)))
 		return rc;
-	put_u64(head, e->seq);
-	memcpy(head + 8, hash, 32);
-	key = sval("head");
-	val.mv_size = 40;
-	val.mv_data = head;
-	if ((rc = put(txn, l->dbi[DB_META], &key, &val, 0, err)))
-		return rc;
 	if (batch) {
 		char tk[CL_ID_MAX + 1 + 8];
 		size_t bl = strlen(batch);
-		MDB_val old;
 		memcpy(tk, batch, bl);
 		tk[bl] = 0;
 		put_u64((uint8_t *)tk + bl + 1, e->seq);
@@ -325,11 +357,7 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 		if ((rc = put(txn, l->dbi[DB_TRAIL], &key, &val, 0, err)))
 			return rc;
 		key = sval(batch);
-		rc = mdb_get(txn, l->dbi[DB_BATCHES], &key, &old);
-		if (rc == 0 && old.mv_size == 48)
-			memcpy(bval, old.mv_data, 8);
-		else
-			put_u64(bval, e->seq); /* the batch record itself */
+		put_u64(bval, r->type == CL_REC_BATCH ? e->seq : first);
 		put_u64(bval + 8, e->seq);
 		memcpy(bval + 16, hash, 32);
 		val.mv_size = 48;
@@ -423,8 +451,14 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 	e->seq = 0;
 	e->recv_time = recv_time;
 	e->rec = *genesis;
-	if ((rc = append(l, txn, e, NULL, hash, err)))
+	if ((rc = append(l, txn, e, NULL, 0, hash, err)))
 		goto fail;
+	{
+		struct head h = {0, {0}, true};
+		memcpy(h.hash, hash, 32);
+		if ((rc = head_put(txn, l, &h, err)))
+			goto fail;
+	}
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc) {
@@ -475,13 +509,6 @@ __attribute__((format(printf, 2, 3))) static void warn(struct cl_result *res, co
 
 /* Loads the latest registration of party `id` into e (a party record, or
  * the genesis record for the authority).  CL_E_NOT_FOUND when unknown. */
-static int load_party(struct cl_ledger *l, MDB_txn *txn, const char *id, struct cl_entry *e, struct cl_error *err)
-{
-	uint64_t seq;
-	int rc = lookup_seq(txn, l->dbi[DB_PARTIES], id, &seq, err);
-	return rc ? rc : read_entry(txn, l, seq, e, NULL, err);
-}
-
 static uint32_t party_roles(const struct cl_record *p)
 {
 	return p->type == CL_REC_GENESIS ? 1u << CL_ROLE_AUTHORITY : p->roles;
@@ -492,12 +519,9 @@ static const uint8_t *party_key(const struct cl_record *p)
 	return p->key;
 }
 
-static uint32_t fact_slot(uint32_t kind, const char *id)
+static uint32_t seq_slot(uint64_t seq, uint32_t slots)
 {
-	uint32_t h = 2166136261u ^ kind; /* FNV-1a */
-	for (; *id; id++)
-		h = (h ^ (uint8_t)*id) * 16777619u;
-	return h % FACT_SLOTS;
+	return (uint32_t)((seq * 0x9E3779B97F4A7C15ull) >> 32) % slots;
 }
 
 /*
@@ -514,8 +538,8 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 
 	if (rc)
 		return rc;
-	f = &l->facts[fact_slot(kind, id)];
-	if (f->kind == kind && f->seq == seq && strcmp(f->id, id) == 0) {
+	f = &l->facts[seq_slot(seq, FACT_SLOTS)];
+	if (f->kind == kind && f->seq == seq) {
 		*out = f;
 		return 0;
 	}
@@ -523,7 +547,6 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 		return rc;
 	memset(f, 0, sizeof(*f));
 	f->seq = seq;
-	snprintf(f->id, sizeof(f->id), "%s", id);
 	switch (kind) {
 	case FACT_PARTY:
 		f->num = party_roles(&s->b.rec);
@@ -533,12 +556,12 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 		f->num = s->b.rec.measure;
 		break;
 	case FACT_BATCH:
-		snprintf(f->a, sizeof(f->a), "%s", s->b.rec.cas);
+		scopy(f->a, sizeof(f->a), s->b.rec.cas);
 		break;
 	case FACT_SALE:
 		f->num = s->b.rec.type;
-		snprintf(f->a, sizeof(f->a), "%s", s->b.rec.batch);
-		snprintf(f->b, sizeof(f->b), "%s", s->b.rec.buyer);
+		scopy(f->a, sizeof(f->a), s->b.rec.batch);
+		scopy(f->b, sizeof(f->b), s->b.rec.buyer);
 		break;
 	}
 	f->kind = kind;
@@ -587,16 +610,16 @@ static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_reco
 				      cl_record_type_name(f->num));
 		if (r->type == CL_REC_HANDOFF && strcmp(r->signer, f->b) != 0)
 			warn(res, "WRONG_RECEIVER: handoff signed by %s but sale %s was to %s", r->signer, r->sale, f->b);
-		snprintf(batch, CL_ID_MAX + 1, "%s", f->a);
+		scopy(batch, CL_ID_MAX + 1, f->a);
 	} else {
-		snprintf(batch, CL_ID_MAX + 1, "%s", r->batch);
+		scopy(batch, CL_ID_MAX + 1, r->batch);
 	}
 	rc = fact_get(l, txn, FACT_BATCH, DB_BATCHES, batch, &f, s, err);
 	if (rc == CL_E_NOT_FOUND)
 		return reject(res, CL_E_UNKNOWN_REF, "batch: no batch \"%s\" in the ledger", batch);
 	if (rc)
 		return rc;
-	snprintf(cas, 17, "%s", f->a);
+	scopy(cas, 17, f->a);
 	return 0;
 }
 
@@ -606,13 +629,12 @@ static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_reco
  * the group.
  */
 static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, const struct cl_preverified *pv,
-		   int64_t now, struct cl_result *res, struct scratch *s, struct cl_error *err)
+		   int64_t now, struct head *head, struct cl_result *res, struct scratch *s, struct cl_error *err)
 {
 	char batch_buf[CL_ID_MAX + 1], rolebuf[96], cas[17];
 	const struct fact *signer;
 	const char *batch = NULL;
-	uint64_t seq, head_seq;
-	uint8_t head_hash[32];
+	uint64_t seq, first = 0;
 	uint32_t measure;
 	int rc;
 
@@ -797,24 +819,26 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	}
 
 	/* Append. */
-	if ((rc = head_get(txn, l, &head_seq, head_hash, err)))
-		return rc;
 	memset(&s->a, 0, sizeof(s->a));
-	s->a.seq = head_seq + 1;
+	s->a.seq = head->seq + 1;
 	s->a.recv_time = now;
-	memcpy(s->a.prev, head_hash, 32);
+	memcpy(s->a.prev, head->hash, 32);
 	if (batch && r->type != CL_REC_BATCH) {
 		MDB_val key = sval(batch), val;
 		if ((rc = mdb_get(txn, l->dbi[DB_BATCHES], &key, &val)))
 			return store_error(err, rc, "batch lookup");
 		if (val.mv_size != 48)
 			return cl_error_set(err, CL_E_STORE, "batch index for %s is corrupt", batch);
+		first = get_u64(val.mv_data);
 		s->a.has_batch_prev = true;
 		memcpy(s->a.batch_prev, (uint8_t *)val.mv_data + 16, 32);
 	}
 	s->a.rec = *r;
-	if ((rc = append(l, txn, &s->a, batch, res->hash, err)))
+	if ((rc = append(l, txn, &s->a, batch, first, res->hash, err)))
 		return rc;
+	head->seq = s->a.seq;
+	memcpy(head->hash, res->hash, 32);
+	head->moved = true;
 	res->outcome = CL_APPENDED;
 	res->seq = s->a.seq;
 	return 0;
@@ -843,12 +867,42 @@ struct preverify_job {
 	struct cl_ledger *l;
 	const struct cl_record *recs;
 	struct cl_preverified *pv;
-	unsigned begin, end;
+	unsigned n;
+	atomic_uint *next; /* the next chunk of recs to take, shared */
+	struct key_memo *memo;
 };
 
-/* Worker: signatures of recs[begin, end) under the signers' keys in a read
- * snapshot.  Failures leave pv[i].done false: the writer then checks itself. */
-static void *preverify_slice(void *arg)
+#define PV_CHUNK 16
+
+/* The key registered for signer, through the worker's memo of keys by
+ * registration seq.  False when the signer is unknown or unreadable. */
+static bool signer_key(struct preverify_job *job, MDB_txn *txn, const char *signer, uint8_t key[32],
+		       struct scratch *s)
+{
+	uint64_t seq;
+	struct key_memo *m;
+
+	if (lookup_seq(txn, job->l->dbi[DB_PARTIES], signer, &seq, NULL) != 0)
+		return false;
+	m = job->memo ? &job->memo[seq_slot(seq, KEY_MEMO_SLOTS)] : NULL;
+	if (m && m->seq == seq) {
+		memcpy(key, m->key, 32);
+		return true;
+	}
+	if (read_entry(txn, job->l, seq, &s->b, NULL, NULL) != 0)
+		return false;
+	memcpy(key, party_key(&s->b.rec), 32);
+	if (m && seq != 0) {
+		m->seq = seq;
+		memcpy(m->key, key, 32);
+	}
+	return true;
+}
+
+/* Worker: takes chunks of recs and checks their signatures under the
+ * signers' keys in a read snapshot.  Failures leave pv[i].done false: the
+ * writer then checks itself. */
+static void *preverify_worker(void *arg)
 {
 	struct preverify_job *job = arg;
 	struct scratch *s = malloc(sizeof(*s));
@@ -863,22 +917,27 @@ static void *preverify_slice(void *arg)
 		free(s);
 		return NULL;
 	}
-	for (unsigned i = job->begin; i < job->end; i++) {
-		const struct cl_record *r = &job->recs[i];
-		if (r->type == CL_REC_GENESIS || !cl_record_has(r, "sig"))
-			continue;
-		/* Records come in runs from one signer: look its key up once per run. */
-		if (last == NULL || strcmp(last, r->signer) != 0) {
-			have_key = load_party(job->l, txn, r->signer, &s->b, NULL) == 0;
-			if (have_key)
-				memcpy(key, party_key(&s->b.rec), 32);
-			last = r->signer;
+	for (;;) {
+		unsigned begin = atomic_fetch_add(job->next, PV_CHUNK), end = begin + PV_CHUNK;
+		if (begin >= job->n)
+			break;
+		if (end > job->n)
+			end = job->n;
+		for (unsigned i = begin; i < end; i++) {
+			const struct cl_record *r = &job->recs[i];
+			if (r->type == CL_REC_GENESIS || !cl_record_has(r, "sig"))
+				continue;
+			/* Records often come in runs from one signer. */
+			if (last == NULL || strcmp(last, r->signer) != 0) {
+				have_key = signer_key(job, txn, r->signer, key, s);
+				last = r->signer;
+			}
+			if (!have_key)
+				continue;
+			memcpy(job->pv[i].key, key, 32);
+			job->pv[i].valid = cl_record_verify(r, key);
+			job->pv[i].done = true;
 		}
-		if (!have_key)
-			continue;
-		memcpy(job->pv[i].key, key, 32);
-		job->pv[i].valid = cl_record_verify(r, key);
-		job->pv[i].done = true;
 	}
 	mdb_txn_abort(txn);
 	free(s);
@@ -886,31 +945,32 @@ static void *preverify_slice(void *arg)
 }
 
 /* Checks the group's signatures on all cores before the (single) writer
- * needs them: signature checks are nearly all of a record's cost. */
+ * needs them: signature checks are nearly all of a record's cost.  Not
+ * for two calls at once on one ledger (the workers' key memos are the
+ * ledger's). */
 void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsigned n, struct cl_preverified *pv)
 {
-	enum { MAX_THREADS = 64 };
-	struct preverify_job jobs[MAX_THREADS];
-	pthread_t tid[MAX_THREADS];
-	bool started[MAX_THREADS] = {false};
+	struct preverify_job jobs[PV_MAX_THREADS];
+	pthread_t tid[PV_MAX_THREADS];
+	bool started[PV_MAX_THREADS] = {false};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned t, nt = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (unsigned)cores;
+	unsigned t, nt = cores < 1 ? 1 : cores > PV_MAX_THREADS ? PV_MAX_THREADS : (unsigned)cores;
+	atomic_uint next = 0;
 
-	if (n < 2 * nt)
+	if (n < 2 * PV_CHUNK)
 		nt = 1;
 	pthread_rwlock_rdlock(&l->map_lock);
 	for (t = 0; t < nt; t++) {
-		jobs[t] = (struct preverify_job){l, recs, pv, n * t / nt, n * (t + 1) / nt};
+		if (l->memo[t] == NULL)
+			l->memo[t] = calloc(KEY_MEMO_SLOTS, sizeof(struct key_memo));
+		jobs[t] = (struct preverify_job){l, recs, pv, n, &next, l->memo[t]};
 		if (t > 0)
-			started[t] = pthread_create(&tid[t], NULL, preverify_slice, &jobs[t]) == 0;
+			started[t] = pthread_create(&tid[t], NULL, preverify_worker, &jobs[t]) == 0;
 	}
-	preverify_slice(&jobs[0]);
-	for (t = 1; t < nt; t++) {
+	preverify_worker(&jobs[0]);
+	for (t = 1; t < nt; t++)
 		if (started[t])
 			pthread_join(tid[t], NULL);
-		else
-			preverify_slice(&jobs[t]); /* no thread: do it here */
-	}
 	pthread_rwlock_unlock(&l->map_lock);
 }
 
@@ -951,8 +1011,12 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			rc = store_error(err, rc, "starting a write transaction");
 			break;
 		}
+		struct head head = {0, {0}, false};
+		rc = head_get(txn, l, &head.seq, head.hash, err);
 		for (unsigned i = 0; i < n && rc == 0; i++)
-			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &results[i], s, err);
+			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &head, &results[i], s, err);
+		if (rc == 0 && head.moved)
+			rc = head_put(txn, l, &head, err);
 		if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
