@@ -4,7 +4,8 @@
 
 #include "cl_text.h"
 
-int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb)
+int cl_entry_encode_parts(uint64_t seq, int64_t recv_time, const uint8_t prev[32], const uint8_t *batch_prev,
+			  const struct cl_record *rec, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
 	int rc;
@@ -12,14 +13,20 @@ int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb)
 	msgpack_sbuffer_clear(sb);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	rc = msgpack_pack_array(&pk, 6) || msgpack_pack_uint64(&pk, CL_ENTRY_VERSION) ||
-	     msgpack_pack_uint64(&pk, e->seq) || msgpack_pack_int64(&pk, e->recv_time) ||
-	     msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, e->prev, 32);
+	     msgpack_pack_uint64(&pk, seq) || msgpack_pack_int64(&pk, recv_time) ||
+	     msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, prev, 32);
 	if (!rc)
-		rc = e->has_batch_prev ? (msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, e->batch_prev, 32))
-				       : msgpack_pack_nil(&pk);
+		rc = batch_prev ? (msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, batch_prev, 32))
+				: msgpack_pack_nil(&pk);
 	if (!rc)
-		rc = cl_record_pack(&e->rec, true, &pk);
+		rc = cl_record_pack(rec, true, &pk);
 	return rc ? CL_E_NOMEM : 0;
+}
+
+int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb)
+{
+	return cl_entry_encode_parts(e->seq, e->recv_time, e->prev, e->has_batch_prev ? e->batch_prev : NULL, &e->rec,
+				     sb);
 }
 
 /*

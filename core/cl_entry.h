@@ -32,6 +32,10 @@ struct cl_entry {
 
 /* Writes the canonical bytes of e into sb (cleared first). 0 or CL_E_NOMEM. */
 int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb);
+/* The same from its parts, without a struct cl_entry to fill; batch_prev
+ * NULL for nil. */
+int cl_entry_encode_parts(uint64_t seq, int64_t recv_time, const uint8_t prev[32], const uint8_t *batch_prev,
+			  const struct cl_record *rec, msgpack_sbuffer *sb);
 
 /*
  * Decodes len bytes into *e.  Strict: exactly one msgpack value with no

@@ -6,6 +6,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,14 @@
 
 #define INITIAL_MAP (64UL << 20)
 
-enum { DB_ENTRIES, DB_IDS, DB_BATCHES, DB_TRAIL, DB_LABELS, DB_PARTIES, DB_CHEMICALS, DB_LICENCES, DB_REVOKED,
-       DB_META, DB_HISTORY, DB_COUNT };
-static const char *const db_names[DB_COUNT] = {"entries", "ids",      "batches",  "trail",   "labels",  "parties",
-					       "chemicals", "licences", "revoked", "meta", "history"};
+enum { DB_ENTRIES, DB_IDS, DB_TRAIL, DB_LABELS, DB_PARTIES, DB_CHEMICALS, DB_LICENCES, DB_REVOKED, DB_META,
+       DB_HISTORY, DB_COUNT };
+static const char *const db_names[DB_COUNT] = {"entries",  "ids",     "trail", "labels", "parties", "chemicals",
+					       "licences", "revoked", "meta",  "history"};
+/* trail: batch id -> the seqs of its entries, 8 bytes BE each, in order
+ * (the first is the batch record).  Sorted duplicates of one size: LMDB
+ * packs them side by side under the key, so a batch's trail is one node. */
+#define TRAIL_FLAGS (MDB_DUPSORT | MDB_DUPFIXED)
 
 /*
  * What the checks need of a registration or an earlier record, remembered
@@ -51,6 +56,14 @@ struct key_memo {
 #define KEY_MEMO_SLOTS 8192
 #define PV_MAX_THREADS 64
 
+/* The hashes of entries the writer appended, by seq: a batch's newest
+ * entry (the next one's batch_prev) is nearly always among them. */
+struct hash_memo {
+	uint64_t seq; /* 0: empty (entry 0 is never a batch's) */
+	uint8_t hash[32];
+};
+#define HASH_MEMO_SLOTS 65536
+
 struct cl_ledger {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -59,6 +72,7 @@ struct cl_ledger {
 	msgpack_sbuffer buf; /* scratch for encoding */
 	struct fact *facts;  /* writers only */
 	struct key_memo *memo[PV_MAX_THREADS]; /* one per pre-verifying worker */
+	struct hash_memo *hashes;              /* writers only: recent entries' hashes */
 	/* LMDB may change the map size only while no transaction of this
 	 * process is open: cl_ledger_preverify holds this for reading while its
 	 * read transactions run (maybe during another group's write), and the
@@ -94,6 +108,11 @@ static int store_error(struct cl_error *err, int rc, const char *what)
 	if (rc == ENOSPC)
 		return cl_error_set(err, CL_E_NOSPACE, "%s: no space left on the device holding the ledger", what);
 	return cl_error_set(err, CL_E_STORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+static uint32_t seq_slot(uint64_t seq, uint32_t slots)
+{
+	return (uint32_t)((seq * 0x9E3779B97F4A7C15ull) >> 32) % slots;
 }
 
 /* strcpy into dst[cap], cut to fit. */
@@ -161,7 +180,13 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 	if (rc)
 		return store_error(err, rc, "opening the ledger");
 	for (int i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], create_map ? MDB_CREATE : 0, &l->dbi[i]);
+		unsigned flags = i == DB_TRAIL ? TRAIL_FLAGS : 0, got = 0;
+		rc = mdb_dbi_open(txn, db_names[i], (create_map ? MDB_CREATE : 0) | flags, &l->dbi[i]);
+		if (rc == 0 && (mdb_dbi_flags(txn, l->dbi[i], &got) || (got & TRAIL_FLAGS) != flags)) {
+			mdb_txn_abort(txn);
+			return cl_error_set(err, CL_E_IO, "%s was made by an older chemledger (its \"%s\" index has "
+					    "another layout): export it with that version", dir, db_names[i]);
+		}
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
 			return cl_error_set(err, CL_E_IO, "%s is not a chemledger ledger (no \"%s\" database)", dir,
@@ -196,6 +221,7 @@ void cl_ledger_close(struct cl_ledger *l)
 	msgpack_sbuffer_destroy(&l->buf);
 	pthread_rwlock_destroy(&l->map_lock);
 	free(l->facts);
+	free(l->hashes);
 	for (int t = 0; t < PV_MAX_THREADS; t++)
 		free(l->memo[t]);
 	free(l);
@@ -309,6 +335,7 @@ struct head {
 	uint64_t seq;
 	uint8_t hash[32];
 	bool moved;
+	MDB_cursor *trail; /* on the trail index, for this transaction */
 };
 
 static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, struct cl_error *err)
@@ -325,62 +352,54 @@ static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, str
  * batch: the batch the entry concerns, or NULL; first: the seq of that
  * batch's own record (ignored for a batch record, which is its own).
  */
-static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const char *batch, uint64_t first,
-		  uint8_t hash[32], struct cl_error *err)
+static int append(struct cl_ledger *l, MDB_txn *txn, uint64_t seq, int64_t recv_time, const uint8_t prev[32],
+		  const uint8_t *batch_prev, const struct cl_record *r, const char *batch, uint8_t hash[32],
+		  struct cl_error *err)
 {
-	uint8_t k8[8], bval[48];
+	uint8_t k8[8];
 	MDB_val key = {8, k8}, val;
-	const struct cl_record *r = &e->rec;
 	int rc;
 
-	if ((rc = cl_entry_encode(e, &l->buf)))
+	if ((rc = cl_entry_encode_parts(seq, recv_time, prev, batch_prev, r, &l->buf)))
 		return cl_error_set(err, rc, "out of memory");
 	cl_hash_entry(l->buf.data, l->buf.size, hash);
-	put_u64(k8, e->seq);
+	put_u64(k8, seq);
 	val.mv_size = l->buf.size;
 	val.mv_data = l->buf.data;
 	if ((rc = put(txn, l->dbi[DB_ENTRIES], &key, &val, MDB_APPEND, err)))
 		return rc;
 	key = sval(r->id);
-	if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, e->seq, err)))
+	if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, seq, err)))
 		return rc;
 	if (batch) {
-		char tk[CL_ID_MAX + 1 + 8];
-		size_t bl = strlen(batch);
-		memcpy(tk, batch, bl);
-		tk[bl] = 0;
-		put_u64((uint8_t *)tk + bl + 1, e->seq);
-		key.mv_size = bl + 9;
-		key.mv_data = tk;
-		val.mv_size = 0;
-		val.mv_data = "";
-		if ((rc = put(txn, l->dbi[DB_TRAIL], &key, &val, 0, err)))
-			return rc;
+		/* seq is the ledger's newest: it goes after the batch's others. */
 		key = sval(batch);
-		put_u64(bval, r->type == CL_REC_BATCH ? e->seq : first);
-		put_u64(bval + 8, e->seq);
-		memcpy(bval + 16, hash, 32);
-		val.mv_size = 48;
-		val.mv_data = bval;
-		if ((rc = put(txn, l->dbi[DB_BATCHES], &key, &val, 0, err)))
+		val.mv_size = 8;
+		val.mv_data = k8;
+		if ((rc = put(txn, l->dbi[DB_TRAIL], &key, &val, MDB_APPENDDUP, err)))
 			return rc;
+		if (l->hashes) {
+			struct hash_memo *m = &l->hashes[seq_slot(seq, HASH_MEMO_SLOTS)];
+			m->seq = seq;
+			memcpy(m->hash, hash, 32);
+		}
 	}
 	switch (r->type) {
 	case CL_REC_GENESIS:
 		key = sval(r->authority);
-		if ((rc = put_history(txn, l, 'P', r->authority, e->seq, err)))
+		if ((rc = put_history(txn, l, 'P', r->authority, seq, err)))
 			return rc;
-		return put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err);
+		return put_seq(txn, l->dbi[DB_PARTIES], &key, seq, err);
 	case CL_REC_CHEMICAL:
 		key = sval(r->cas);
-		if ((rc = put_history(txn, l, 'C', r->cas, e->seq, err)))
+		if ((rc = put_history(txn, l, 'C', r->cas, seq, err)))
 			return rc;
-		return put_seq(txn, l->dbi[DB_CHEMICALS], &key, e->seq, err);
+		return put_seq(txn, l->dbi[DB_CHEMICALS], &key, seq, err);
 	case CL_REC_PARTY:
 		key = sval(r->party);
-		if ((rc = put_history(txn, l, 'P', r->party, e->seq, err)))
+		if ((rc = put_history(txn, l, 'P', r->party, seq, err)))
 			return rc;
-		if ((rc = put_seq(txn, l->dbi[DB_PARTIES], &key, e->seq, err)))
+		if ((rc = put_seq(txn, l->dbi[DB_PARTIES], &key, seq, err)))
 			return rc;
 		for (uint32_t i = 0; i < r->licences.n; i++) {
 			key = sval(r->licences.items[i].no);
@@ -395,9 +414,9 @@ static int append(struct cl_ledger *l, MDB_txn *txn, struct cl_entry *e, const c
 						     : snprintf(rk, sizeof(rk), "%s", r->party);
 		key.mv_size = (size_t)n;
 		key.mv_data = rk;
-		if ((rc = put_history(txn, l, 'R', r->party, e->seq, err)))
+		if ((rc = put_history(txn, l, 'R', r->party, seq, err)))
 			return rc;
-		return put_seq(txn, l->dbi[DB_REVOKED], &key, e->seq, err);
+		return put_seq(txn, l->dbi[DB_REVOKED], &key, seq, err);
 	}
 	case CL_REC_BATCH:
 		if (cl_record_has(r, "label")) {
@@ -451,10 +470,10 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 	e->seq = 0;
 	e->recv_time = recv_time;
 	e->rec = *genesis;
-	if ((rc = append(l, txn, e, NULL, 0, hash, err)))
+	if ((rc = append(l, txn, 0, recv_time, e->prev, NULL, genesis, NULL, hash, err)))
 		goto fail;
 	{
-		struct head h = {0, {0}, true};
+		struct head h = {0, {0}, true, NULL};
 		memcpy(h.hash, hash, 32);
 		if ((rc = head_put(txn, l, &h, err)))
 			goto fail;
@@ -519,10 +538,6 @@ static const uint8_t *party_key(const struct cl_record *p)
 	return p->key;
 }
 
-static uint32_t seq_slot(uint64_t seq, uint32_t slots)
-{
-	return (uint32_t)((seq * 0x9E3779B97F4A7C15ull) >> 32) % slots;
-}
 
 /*
  * The fact of `kind` about id, found through `index` (whose value starts
@@ -614,13 +629,36 @@ static int resolve_batch(struct cl_ledger *l, MDB_txn *txn, const struct cl_reco
 	} else {
 		scopy(batch, CL_ID_MAX + 1, r->batch);
 	}
-	rc = fact_get(l, txn, FACT_BATCH, DB_BATCHES, batch, &f, s, err);
+	rc = fact_get(l, txn, FACT_BATCH, DB_TRAIL, batch, &f, s, err);
 	if (rc == CL_E_NOT_FOUND)
 		return reject(res, CL_E_UNKNOWN_REF, "batch: no batch \"%s\" in the ledger", batch);
 	if (rc)
 		return rc;
 	scopy(cas, 17, f->a);
 	return 0;
+}
+
+/* The hash of batch's newest entry (the next one's batch_prev). */
+static int batch_newest(struct cl_ledger *l, MDB_txn *txn, MDB_cursor *cur, const char *batch, uint8_t hash[32],
+			struct cl_error *err)
+{
+	MDB_val key = sval(batch), val;
+	struct hash_memo *m;
+	uint64_t seq;
+	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP);
+	if (rc)
+		return store_error(err, rc, "trail lookup");
+	if (val.mv_size != 8)
+		return cl_error_set(err, CL_E_STORE, "trail index for %s is corrupt", batch);
+	seq = get_u64(val.mv_data);
+	m = &l->hashes[seq_slot(seq, HASH_MEMO_SLOTS)];
+	if (m->seq == seq && seq != 0) {
+		memcpy(hash, m->hash, 32);
+		return 0;
+	}
+	return read_entry(txn, l, seq, NULL, hash, err);
 }
 
 /*
@@ -634,11 +672,14 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	char batch_buf[CL_ID_MAX + 1], rolebuf[96], cas[17];
 	const struct fact *signer;
 	const char *batch = NULL;
-	uint64_t seq, first = 0;
+	uint64_t seq;
+	uint8_t batch_prev[32];
+	bool has_batch_prev = false;
 	uint32_t measure;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
+	/* Everything but the (large, unused) warning slots. */
+	memset(res, 0, offsetof(struct cl_result, warnings));
 	if (r->type == CL_REC_GENESIS)
 		return reject(res, CL_E_BAD_FIELD, "type: a genesis record is written only by chemledger init");
 	if (!cl_record_has(r, "sig"))
@@ -756,7 +797,7 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 			return rc;
 		if (check_measure(res, r, measure, r->cas))
 			return 0;
-		rc = lookup_seq(txn, l->dbi[DB_BATCHES], r->batch, &seq, err);
+		rc = lookup_seq(txn, l->dbi[DB_TRAIL], r->batch, &seq, err);
 		if (rc == 0) {
 			snprintf(rolebuf, sizeof(rolebuf), "%llu", (unsigned long long)seq);
 			return reject(res, CL_E_DUPLICATE_ID, "batch: batch \"%s\" already exists (entry %s)", r->batch, rolebuf);
@@ -819,28 +860,19 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	}
 
 	/* Append. */
-	memset(&s->a, 0, sizeof(s->a));
-	s->a.seq = head->seq + 1;
-	s->a.recv_time = now;
-	memcpy(s->a.prev, head->hash, 32);
 	if (batch && r->type != CL_REC_BATCH) {
-		MDB_val key = sval(batch), val;
-		if ((rc = mdb_get(txn, l->dbi[DB_BATCHES], &key, &val)))
-			return store_error(err, rc, "batch lookup");
-		if (val.mv_size != 48)
-			return cl_error_set(err, CL_E_STORE, "batch index for %s is corrupt", batch);
-		first = get_u64(val.mv_data);
-		s->a.has_batch_prev = true;
-		memcpy(s->a.batch_prev, (uint8_t *)val.mv_data + 16, 32);
+		if ((rc = batch_newest(l, txn, head->trail, batch, batch_prev, err)))
+			return rc;
+		has_batch_prev = true;
 	}
-	s->a.rec = *r;
-	if ((rc = append(l, txn, &s->a, batch, first, res->hash, err)))
+	if ((rc = append(l, txn, head->seq + 1, now, head->hash, has_batch_prev ? batch_prev : NULL, r, batch,
+			 res->hash, err)))
 		return rc;
-	head->seq = s->a.seq;
+	head->seq++;
 	memcpy(head->hash, res->hash, 32);
 	head->moved = true;
 	res->outcome = CL_APPENDED;
-	res->seq = s->a.seq;
+	res->seq = head->seq;
 	return 0;
 }
 
@@ -987,6 +1019,8 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		return cl_error_set(err, CL_E_USAGE, "ledger opened read-only");
 	if (l->facts == NULL && (l->facts = calloc(FACT_SLOTS, sizeof(*l->facts))) == NULL)
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
+	if (l->hashes == NULL && (l->hashes = calloc(HASH_MEMO_SLOTS, sizeof(*l->hashes))) == NULL)
+		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	s = malloc(sizeof(*s));
 	if (given == NULL)
 		pv = calloc(n ? n : 1, sizeof(*pv));
@@ -1011,8 +1045,10 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			rc = store_error(err, rc, "starting a write transaction");
 			break;
 		}
-		struct head head = {0, {0}, false};
+		struct head head = {0, {0}, false, NULL};
 		rc = head_get(txn, l, &head.seq, head.hash, err);
+		if (rc == 0 && (rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &head.trail)))
+			rc = store_error(err, rc, "opening a cursor");
 		for (unsigned i = 0; i < n && rc == 0; i++)
 			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &head, &results[i], s, err);
 		if (rc == 0 && head.moved)
@@ -1028,9 +1064,11 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			mdb_txn_abort(txn);
 			txn = NULL;
 		}
-		if (rc)
+		if (rc) {
 			/* What this transaction wrote is gone, and so is what was learnt from it. */
 			memset(l->facts, 0, FACT_SLOTS * sizeof(*l->facts));
+			memset(l->hashes, 0, HASH_MEMO_SLOTS * sizeof(*l->hashes));
+		}
 		if (rc != CL_E_MAP_FULL)
 			break;
 		/* Nothing of this group was kept: grow the map and do it all again. */
@@ -1167,9 +1205,8 @@ int cl_ledger_scan_batch(struct cl_ledger *l, const char *batch, cl_ledger_scan_
 {
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
-	char kb[CL_ID_MAX + 9];
 	size_t bl = strlen(batch);
-	MDB_val key, val;
+	MDB_val key = {bl, (void *)(uintptr_t)batch}, val;
 	int rc, found = 0;
 
 	if (bl > CL_ID_MAX)
@@ -1180,17 +1217,14 @@ int cl_ledger_scan_batch(struct cl_ledger *l, const char *batch, cl_ledger_scan_
 		rc = store_error(err, rc, "opening a cursor");
 		goto done;
 	}
-	memcpy(kb, batch, bl);
-	memset(kb + bl, 0, 9);
-	key.mv_size = bl + 9;
-	key.mv_data = kb;
-	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET); rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
 		uint8_t ek[8];
 		MDB_val ekey = {8, ek}, eval;
-		if (key.mv_size != bl + 9 || memcmp(key.mv_data, kb, bl + 1) != 0)
-			break;
-		memcpy(ek, (uint8_t *)key.mv_data + bl + 1, 8);
+		if (val.mv_size != 8) {
+			rc = cl_error_set(err, CL_E_STORE, "trail index for %s is corrupt", batch);
+			goto done;
+		}
+		memcpy(ek, val.mv_data, 8);
 		if ((rc = mdb_get(txn, l->dbi[DB_ENTRIES], &ekey, &eval))) {
 			rc = store_error(err, rc, "reading a batch entry");
 			goto done;

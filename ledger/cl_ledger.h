@@ -11,8 +11,9 @@
  * LMDB databases inside the environment (docs/FORMAT.md, "Storage"):
  *   entries   seq (8 bytes big-endian) -> canonical entry bytes
  *   ids       record id                -> seq
- *   batches   batch id                 -> first seq, last seq, last hash
- *   trail     batch id, 0, seq         -> (empty)   every entry of a batch
+ *   trail     batch id                 -> seq, seq, ... (sorted duplicates,
+ *             8 bytes BE each): every entry of the batch, the first being
+ *             the batch record and the last its newest entry
  *   labels    label                    -> batch id
  *   parties   party id                 -> seq of its latest registration
  *   chemicals CAS                      -> seq of its latest registration

@@ -626,6 +626,26 @@ static int range_seqs(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
+/* Adds the seqs the trail index lists for batch (sorted duplicates). */
+static int trail_seqs(MDB_txn *txn, MDB_dbi trail, const char *batch, struct seqset *out)
+{
+	MDB_cursor *cur;
+	MDB_val key = {strlen(batch), (void *)(uintptr_t)batch}, val;
+	int rc = mdb_cursor_open(txn, trail, &cur);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET); rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
+		if (val.mv_size != 8)
+			continue; /* not a seq: the entries will tell */
+		if (seq_add(out, be64(val.mv_data))) {
+			mdb_cursor_close(cur);
+			return ENOMEM;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
 /* Adds the history of one party (kinds 'P' and 'R') or chemical ('C'). */
 static int history_seqs(MDB_txn *txn, MDB_dbi hist, char kind, const char *id, struct seqset *out)
 {
@@ -685,7 +705,6 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 	struct seqset want = {0}, round = {0};
 	struct cl_entry *e = malloc(sizeof(*e));
 	struct cl_error err;
-	char prefix[CL_ID_MAX + 2];
 	int rc, status = 2;
 
 	if (e == NULL)
@@ -707,8 +726,10 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 		status = fail(2, "reading ledger %s: %s", dir, mdb_strerror(rc));
 		goto done;
 	}
+	unsigned trail_flags = 0;
 	if (mdb_dbi_open(txn, "entries", 0, &entries) || mdb_dbi_open(txn, "trail", 0, &trail) ||
-	    mdb_dbi_open(txn, "history", 0, &hist) || mdb_dbi_open(txn, "licences", 0, &lic)) {
+	    mdb_dbi_open(txn, "history", 0, &hist) || mdb_dbi_open(txn, "licences", 0, &lic) ||
+	    mdb_dbi_flags(txn, trail, &trail_flags) || !(trail_flags & MDB_DUPSORT)) {
 		status = -1; /* an older ledger: no indexes to start from */
 		goto done;
 	}
@@ -717,8 +738,7 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 		goto done;
 	}
 	/* The batch's entries, and entry 0 (the genesis: the authority). */
-	int n = snprintf(prefix, sizeof(prefix), "%s", batch);
-	if ((rc = range_seqs(txn, trail, prefix, (size_t)n + 1, &round)) || seq_add(&round, 0))
+	if ((rc = trail_seqs(txn, trail, batch, &round)) || seq_add(&round, 0))
 		goto store;
 	/* Two rounds: what the batch's entries name, then who signed those registrations. */
 	for (int depth = 0; depth < 3 && round.n > 0; depth++) {
