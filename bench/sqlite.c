@@ -16,7 +16,7 @@
  * with id UNIQUE (a repeated id is rejected) and an index on batch.  The
  * database is new, journal_mode=WAL, synchronous=FULL (an fsync per commit,
  * like the ledger's durable commits), one transaction per G records: G = 1
- * is how a service that writes each request as it comes does it, G = 1000
+ * is how a service that writes each request as it comes does it, G = 4000
  * the ledger's own group size.  Single-threaded, as such a service is per
  * connection (SQLite has one writer at a time).
  *
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	static const struct option longs[] = {{"group", required_argument, NULL, 'g'},
 					      {"limit", required_argument, NULL, 'l'},
 					      {NULL, 0, NULL, 0}};
-	unsigned long group = 1000, limit = 0;
+	unsigned long group = 4000, limit = 0;
 	uint64_t records = 0, inserted = 0, rejected = 0, in_txn = 0;
 	uint8_t auth_key[32], prev[32] = {0}, hash[32];
 	sqlite3_stmt *ins, *sale_batch;
