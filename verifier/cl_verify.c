@@ -77,9 +77,13 @@ struct chemical {
 	uint32_t category, measure, tolerance_permille; /* as of its latest registration */
 };
 
+/* What one party holds of a batch.  party is interned (v->names). */
 struct holding {
+	const char *party;
 	int64_t base;
 };
+
+#define HOLDERS_SCAN 32 /* beyond this many holders, a batch gets an index */
 
 struct batch {
 	char id[CL_ID_MAX + 1];
@@ -89,7 +93,9 @@ struct batch {
 	uint64_t seq;
 	uint64_t last_seq;     /* the newest entry concerning it */
 	uint8_t last_hash[32];
-	struct cl_map holders; /* party id -> struct holding */
+	struct holding *holders; /* in order of first holding */
+	uint32_t n_holders, cap_holders;
+	struct cl_map *holder_index; /* party -> index + 1, once there are many */
 };
 
 /* A sale record of a known batch.  Unbooked ones (wrong measure) are kept
@@ -97,7 +103,7 @@ struct batch {
 struct sale {
 	struct batch *batch;
 	bool booked;
-	char buyer[CL_ID_MAX + 1]; /* as named: may be an unregistered party (UNKNOWN_REF) */
+	const char *buyer; /* as named, interned: may be an unregistered party (UNKNOWN_REF) */
 	uint64_t qty;              /* base units */
 	int64_t time;
 	uint64_t seq;
@@ -129,6 +135,13 @@ struct slot {
 	uint8_t key[32];
 };
 
+struct chunk {
+	struct slot *slots;
+	unsigned n;
+	uint8_t *arena;
+	size_t len, cap;
+};
+
 struct cl_verify {
 	char only[CL_ID_MAX + 1]; /* --batch, or "" */
 	char authority[CL_ID_MAX + 1]; /* the party the genesis made the authority */
@@ -139,6 +152,7 @@ struct cl_verify {
 	unsigned jobs;
 
 	struct cl_map parties, licences, chemicals, batches, sales, labels;
+	struct cl_map names; /* every party name a sale or holding uses, once (intern) */
 	struct cl_idset ids; /* every record id so far, with its type */
 
 	uint64_t fed;      /* entries fed */
@@ -151,10 +165,19 @@ struct cl_verify {
 	struct cl_finding *findings;
 	size_t n_findings, cap_findings;
 
-	struct slot *slots;
-	unsigned n_slots, cap_slots;
-	uint8_t *arena;
-	size_t arena_len, arena_cap;
+	/* Buffered mode (jobs > 1): entries are fed into chunks[fill]; a full
+	 * chunk goes to the preparing thread (decode, keys, signatures on
+	 * `jobs` threads) while this thread applies the chunk before it in
+	 * order.  --batch prepares and applies each chunk in turn instead. */
+	struct chunk chunks[2];
+	unsigned fill;      /* the chunk being fed */
+	unsigned cap_slots; /* per chunk */
+	bool pipelined;
+	bool prep_started, prep_busy, prep_stop, prepared; /* prepared: chunks[fill ^ 1] awaits process */
+	pthread_t prep;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct cl_map keys; /* preparing thread only: party -> the key it last registered (32 bytes) */
 
 	struct trail_item *trail;
 	size_t n_trail, cap_trail;
@@ -320,9 +343,66 @@ static void *get_or_new(struct cl_verify *v, struct cl_map *m, const char *key, 
 	return p;
 }
 
+/* The one copy of name that sales and holdings point to; NULL and
+ * v->nomem on allocation failure.  A few thousand parties hold and buy
+ * the hundreds of thousands of sales and holdings of a large chain. */
+static const char *intern(struct cl_verify *v, const char *name)
+{
+	char *c = cl_map_get(&v->names, name);
+	if (c)
+		return c;
+	if ((c = strdup(name)) == NULL || cl_map_put(&v->names, name, c)) {
+		free(c);
+		v->nomem = true;
+		return NULL;
+	}
+	return c;
+}
+
+/* party's holding of b, created at 0 when missing.  The pointer is good
+ * until the next call for b. */
 static struct holding *holding_of(struct cl_verify *v, struct batch *b, const char *party)
 {
-	return get_or_new(v, &b->holders, party, sizeof(struct holding), NULL);
+	const char *name = intern(v, party);
+	struct holding *h;
+
+	if (name == NULL)
+		return NULL;
+	if (b->holder_index) {
+		uintptr_t i = (uintptr_t)cl_map_get(b->holder_index, name);
+		if (i)
+			return &b->holders[i - 1];
+	} else {
+		for (uint32_t i = 0; i < b->n_holders; i++)
+			if (b->holders[i].party == name)
+				return &b->holders[i];
+	}
+	if (b->n_holders == b->cap_holders) {
+		uint32_t cap = b->cap_holders ? 2 * b->cap_holders : 4;
+		struct holding *nh = cap > UINT32_MAX / 2 ? NULL : realloc(b->holders, cap * sizeof(*nh));
+		if (nh == NULL) {
+			v->nomem = true;
+			return NULL;
+		}
+		b->holders = nh;
+		b->cap_holders = cap;
+	}
+	h = &b->holders[b->n_holders++];
+	h->party = name;
+	h->base = 0;
+	if (b->holder_index == NULL && b->n_holders > HOLDERS_SCAN) {
+		if ((b->holder_index = malloc(sizeof(*b->holder_index))) == NULL) {
+			v->nomem = true;
+			return NULL;
+		}
+		cl_map_init(b->holder_index);
+		for (uint32_t i = 0; i + 1 < b->n_holders; i++)
+			if (cl_map_put(b->holder_index, b->holders[i].party, (void *)(uintptr_t)(i + 1)))
+				v->nomem = true;
+	}
+	if (b->holder_index && cl_map_put(b->holder_index, name, (void *)(uintptr_t)b->n_holders))
+		v->nomem = true;
+	return h;
 }
 
 /* The licence `no` in p's current registration, or NULL. */
@@ -690,7 +770,6 @@ static void apply_batch(struct cl_verify *v, const struct at *a, const struct cl
 	snprintf(b->chem_cas, sizeof(b->chem_cas), "%s", r->cas);
 	b->uom = r->qty.uom;
 	b->seq = a->seq;
-	cl_map_init(&b->holders);
 	x->batch = b;
 	if ((h = holding_of(v, b, r->signer)) != NULL)
 		h->base = (int64_t)r->qty.base;
@@ -759,7 +838,8 @@ static void note_sale(struct cl_verify *v, const struct at *a, const struct cl_r
 		return;
 	s->batch = b;
 	s->booked = book;
-	snprintf(s->buyer, sizeof(s->buyer), "%s", r->buyer);
+	if ((s->buyer = intern(v, r->buyer)) == NULL)
+		s->buyer = "?"; /* out of memory: the replay is void anyway */
 	s->qty = r->qty.base;
 	s->time = r->time;
 	s->seq = a->seq;
@@ -1070,7 +1150,7 @@ linked:
 enum round { ROUND_DECODE, ROUND_VERIFY };
 
 struct pool {
-	struct cl_verify *v;
+	struct chunk *c;
 	enum round round;
 	atomic_uint next;
 };
@@ -1087,8 +1167,8 @@ static void *pool_work(void *arg)
 {
 	struct pool *p = arg;
 	unsigned i;
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->v->n_slots) {
-		struct slot *s = &p->v->slots[i];
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->c->n) {
+		struct slot *s = &p->c->slots[i];
 		if (p->round == ROUND_DECODE)
 			decode_slot(s);
 		else if (s->want_sig)
@@ -1097,16 +1177,16 @@ static void *pool_work(void *arg)
 	return NULL;
 }
 
-/* Runs one round over the chunk on up to v->jobs threads (the caller's
+/* Runs one round over chunk c on up to v->jobs threads (the caller's
  * included).  A thread that cannot start just leaves more to the others. */
-static void run_round(struct cl_verify *v, enum round round)
+static void run_round(struct cl_verify *v, struct chunk *c, enum round round)
 {
 	pthread_t th[CL_VERIFY_MAX_JOBS];
-	struct pool p = {.v = v, .round = round};
+	struct pool p = {.c = c, .round = round};
 	unsigned started = 0;
 
 	atomic_init(&p.next, 0);
-	for (unsigned i = 1; i < v->jobs && i < v->n_slots; i++)
+	for (unsigned i = 1; i < v->jobs && i < c->n; i++)
 		if (pthread_create(&th[started], NULL, pool_work, &p) == 0)
 			started++;
 	pool_work(&p);
@@ -1114,28 +1194,38 @@ static void run_round(struct cl_verify *v, enum round round)
 		pthread_join(th[i], NULL);
 }
 
-/* Round 2: the key each signature will most likely be checked against. */
-static void predict_keys(struct cl_verify *v)
+/*
+ * The key each signature will most likely be checked against, so that the
+ * checks can run before the entries are applied.  A wrong guess costs only
+ * time: process() checks again under the key it finds.  --batch (which
+ * applies each chunk before preparing the next) reads the replay's parties;
+ * a full replay, whose next chunk is prepared while this one is applied,
+ * keeps its own map of the keys registered so far (v->keys), touched by
+ * the preparing thread alone.
+ */
+static void predict_keys(struct cl_verify *v, struct chunk *c)
 {
 	struct cl_map overlay, batch_sales;
 
 	cl_map_init(&overlay);
 	cl_map_init(&batch_sales);
-	for (unsigned i = 0; i < v->n_slots; i++) {
-		struct slot *s = &v->slots[i];
+	for (unsigned i = 0; i < c->n; i++) {
+		struct slot *s = &c->slots[i];
 		const struct cl_record *r = &s->entry.rec;
+		const char *reg = NULL;
 		const uint8_t *key;
 		const struct party *p;
 		bool want;
 
 		if (s->decode_rc)
 			continue;
+		if (r->type == CL_REC_GENESIS)
+			reg = r->authority;
+		else if (r->type == CL_REC_PARTY)
+			reg = r->party;
 		if (r->type == CL_REC_GENESIS) {
-			if (cl_map_put(&overlay, r->authority, (void *)(uintptr_t)r->key))
-				break;
-			continue;
-		}
-		if (!v->only[0] || is_registration(r->type)) {
+			want = false;
+		} else if (!v->only[0] || is_registration(r->type)) {
 			want = true;
 		} else if (r->type == CL_REC_CHECK || r->type == CL_REC_HANDOFF) {
 			const struct sale *sale = cl_map_get(&v->sales, r->sale);
@@ -1145,33 +1235,113 @@ static void predict_keys(struct cl_verify *v)
 			if (want && r->type == CL_REC_SALE && cl_map_put(&batch_sales, r->id, NULL))
 				break;
 		}
-		key = cl_map_get(&overlay, r->signer);
-		if (key == NULL && (p = cl_map_get(&v->parties, r->signer)) != NULL)
-			key = p->key;
+		if (v->pipelined) {
+			key = want ? cl_map_get(&v->keys, r->signer) : NULL;
+		} else {
+			key = cl_map_get(&overlay, r->signer);
+			if (key == NULL && (p = cl_map_get(&v->parties, r->signer)) != NULL)
+				key = p->key;
+		}
 		if (want && key) {
 			s->want_sig = true;
 			memcpy(s->key, key, 32);
 		}
-		if (r->type == CL_REC_PARTY && cl_map_put(&overlay, r->party, (void *)(uintptr_t)r->key))
+		if (reg && v->pipelined) {
+			uint8_t *k = cl_map_get(&v->keys, reg);
+			if (k == NULL && ((k = malloc(32)) == NULL || cl_map_put(&v->keys, reg, k))) {
+				free(k);
+				break; /* out of memory: the rest is verified inline */
+			}
+			memcpy(k, r->key, 32);
+		} else if (reg && cl_map_put(&overlay, reg, (void *)(uintptr_t)r->key)) {
 			break; /* out of memory: the rest is verified inline */
+		}
 	}
 	cl_map_free(&batch_sales, NULL);
 	cl_map_free(&overlay, NULL);
 }
 
-static void process_chunk(struct cl_verify *v)
+/* Decodes chunk c and checks its signatures: everything that needs no
+ * state of the replay but the keys. */
+static void prepare_chunk(struct cl_verify *v, struct chunk *c)
 {
-	if (v->n_slots == 0)
+	for (unsigned i = 0; i < c->n; i++)
+		c->slots[i].bytes = c->arena + c->slots[i].off;
+	run_round(v, c, ROUND_DECODE);
+	predict_keys(v, c);
+	run_round(v, c, ROUND_VERIFY);
+}
+
+/* Applies chunk c in order; it is empty afterwards. */
+static void apply_chunk(struct cl_verify *v, struct chunk *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		process(v, &c->slots[i]);
+	c->n = 0;
+	c->len = 0;
+}
+
+static void *prep_main(void *arg)
+{
+	struct cl_verify *v = arg;
+	pthread_mutex_lock(&v->mu);
+	for (;;) {
+		while (!v->prep_busy && !v->prep_stop)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (v->prep_stop)
+			break;
+		unsigned k = v->fill ^ 1; /* the one handed over */
+		pthread_mutex_unlock(&v->mu);
+		prepare_chunk(v, &v->chunks[k]);
+		pthread_mutex_lock(&v->mu);
+		v->prep_busy = false;
+		pthread_cond_broadcast(&v->cv);
+	}
+	pthread_mutex_unlock(&v->mu);
+	return NULL;
+}
+
+static void wait_prep(struct cl_verify *v)
+{
+	pthread_mutex_lock(&v->mu);
+	while (v->prep_busy)
+		pthread_cond_wait(&v->cv, &v->mu);
+	pthread_mutex_unlock(&v->mu);
+}
+
+/*
+ * The fed chunk is complete (or the feed ends).  Pipelined: wait for the
+ * preparing thread to finish the chunk before, hand it this one, and apply
+ * the one before while it works.  With `last`, also wait for this one and
+ * apply it: nothing stays buffered.
+ */
+static void chunk_full(struct cl_verify *v, bool last)
+{
+	struct chunk *c = &v->chunks[v->fill];
+
+	if (!v->pipelined || !v->prep_started) {
+		if (c->n) {
+			prepare_chunk(v, c);
+			apply_chunk(v, c);
+		}
 		return;
-	for (unsigned i = 0; i < v->n_slots; i++)
-		v->slots[i].bytes = v->arena + v->slots[i].off;
-	run_round(v, ROUND_DECODE);
-	predict_keys(v);
-	run_round(v, ROUND_VERIFY);
-	for (unsigned i = 0; i < v->n_slots; i++)
-		process(v, &v->slots[i]);
-	v->n_slots = 0;
-	v->arena_len = 0;
+	}
+	wait_prep(v);
+	if (c->n) {
+		v->fill ^= 1; /* the chunk before, prepared or empty, is fed next */
+		pthread_mutex_lock(&v->mu);
+		v->prep_busy = true;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		if (v->prepared)
+			apply_chunk(v, &v->chunks[v->fill]);
+		v->prepared = true;
+	}
+	if (last && v->prepared) {
+		wait_prep(v);
+		apply_chunk(v, &v->chunks[v->fill ^ 1]);
+		v->prepared = false;
+	}
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -1210,11 +1380,20 @@ int cl_verify_new(struct cl_verify **out, const struct cl_verify_options *opt, s
 	cl_map_init(&v->sales);
 	cl_idset_init(&v->ids);
 	cl_map_init(&v->labels);
+	cl_map_init(&v->names);
+	cl_map_init(&v->keys);
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
 	v->cap_slots = jobs > 1 ? CL_VERIFY_CHUNK : 1;
-	if ((v->slots = calloc(v->cap_slots, sizeof(*v->slots))) == NULL) {
-		free(v);
-		return cl_error_set(err, CL_E_NOMEM, "out of memory");
-	}
+	for (int i = 0; i < (jobs > 1 ? 2 : 1); i++)
+		if ((v->chunks[i].slots = calloc(v->cap_slots, sizeof(struct slot))) == NULL) {
+			cl_verify_free(v);
+			return cl_error_set(err, CL_E_NOMEM, "out of memory");
+		}
+	v->pipelined = jobs > 1 && !v->only[0];
+	/* Without a preparing thread, chunks are prepared and applied in turn. */
+	if (v->pipelined)
+		v->prep_started = pthread_create(&v->prep, NULL, prep_main, v) == 0;
 	*out = v;
 	return 0;
 }
@@ -1222,8 +1401,12 @@ int cl_verify_new(struct cl_verify **out, const struct cl_verify_options *opt, s
 static void free_batch(void *p)
 {
 	struct batch *b = p;
-	if (b)
-		cl_map_free(&b->holders, free);
+	if (b) {
+		free(b->holders);
+		if (b->holder_index)
+			cl_map_free(b->holder_index, NULL);
+		free(b->holder_index);
+	}
 	free(b);
 }
 
@@ -1232,15 +1415,30 @@ void cl_verify_free(struct cl_verify *v)
 	if (v == NULL)
 		return;
 	cl_map_free(&v->labels, NULL);
+	cl_map_free(&v->names, free);
 	cl_idset_free(&v->ids);
 	cl_map_free(&v->sales, free);
 	cl_map_free(&v->batches, free_batch);
 	cl_map_free(&v->chemicals, free);
 	cl_map_free(&v->licences, free);
 	cl_map_free(&v->parties, free);
+	if (v->prep_started) {
+		pthread_mutex_lock(&v->mu);
+		while (v->prep_busy)
+			pthread_cond_wait(&v->cv, &v->mu);
+		v->prep_stop = true;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		pthread_join(v->prep, NULL);
+	}
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cv);
+	cl_map_free(&v->keys, free);
 	free(v->trail);
-	free(v->arena);
-	free(v->slots);
+	for (int i = 0; i < 2; i++) {
+		free(v->chunks[i].arena);
+		free(v->chunks[i].slots);
+	}
 	free(v->findings);
 	free(v);
 }
@@ -1252,6 +1450,7 @@ static int nomem(struct cl_error *err)
 
 int cl_verify_feed(struct cl_verify *v, const void *bytes, size_t len, struct cl_error *err)
 {
+	struct chunk *c;
 	struct slot *s;
 
 	if (v->finished)
@@ -1260,36 +1459,37 @@ int cl_verify_feed(struct cl_verify *v, const void *bytes, size_t len, struct cl
 		return nomem(err);
 	v->fed++;
 	if (v->jobs == 1) {
-		s = &v->slots[0];
+		s = &v->chunks[0].slots[0];
 		s->bytes = bytes;
 		s->len = len;
 		decode_slot(s);
 		process(v, s);
 		return v->nomem ? nomem(err) : 0;
 	}
-	if (len > v->arena_cap - v->arena_len) {
-		size_t cap = v->arena_cap ? v->arena_cap : 65536;
+	c = &v->chunks[v->fill];
+	if (len > c->cap - c->len) {
+		size_t cap = c->cap ? c->cap : 65536;
 		uint8_t *na;
-		while (cap - v->arena_len < len) {
+		while (cap - c->len < len) {
 			if (cap > SIZE_MAX / 2)
 				return nomem(err);
 			cap *= 2;
 		}
-		if ((na = realloc(v->arena, cap)) == NULL) {
+		if ((na = realloc(c->arena, cap)) == NULL) {
 			v->nomem = true;
 			return nomem(err);
 		}
-		v->arena = na;
-		v->arena_cap = cap;
+		c->arena = na;
+		c->cap = cap;
 	}
-	s = &v->slots[v->n_slots++];
-	s->off = v->arena_len;
+	s = &c->slots[c->n++];
+	s->off = c->len;
 	s->len = len;
 	if (len)
-		memcpy(v->arena + v->arena_len, bytes, len);
-	v->arena_len += len;
-	if (v->n_slots == v->cap_slots || v->arena_len >= ARENA_FLUSH)
-		process_chunk(v);
+		memcpy(c->arena + c->len, bytes, len);
+	c->len += len;
+	if (c->n == v->cap_slots || c->len >= ARENA_FLUSH)
+		chunk_full(v, false);
 	return v->nomem ? nomem(err) : 0;
 }
 
@@ -1297,7 +1497,8 @@ int cl_verify_flush(struct cl_verify *v, struct cl_error *err)
 {
 	if (v->nomem)
 		return nomem(err);
-	process_chunk(v);
+	if (v->jobs > 1)
+		chunk_full(v, true);
 	return v->nomem ? nomem(err) : 0;
 }
 
@@ -1416,19 +1617,16 @@ static int holding_order(const void *pa, const void *pb)
 size_t cl_verify_holdings(const struct cl_verify *v, const char *batch, struct cl_holding *out, size_t max)
 {
 	const struct batch *b = cl_map_get(&v->batches, batch);
-	const char *key;
-	void *value;
-	size_t pos = 0, n = 0;
+	size_t n = 0;
 
 	if (b == NULL)
 		return 0;
-	while (cl_map_next(&b->holders, &pos, &key, &value)) {
+	for (; n < b->n_holders; n++) {
 		if (n < max) {
-			snprintf(out[n].holder, sizeof(out[n].holder), "%s", key);
-			out[n].base = ((const struct holding *)value)->base;
+			snprintf(out[n].holder, sizeof(out[n].holder), "%s", b->holders[n].party);
+			out[n].base = b->holders[n].base;
 			out[n].uom = b->uom;
 		}
-		n++;
 	}
 	if (n && max)
 		qsort(out, n < max ? n : max, sizeof(*out), holding_order);

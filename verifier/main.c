@@ -306,7 +306,7 @@ static int read_ledger(const char *dir, struct cl_verify *v, struct progress *pg
 		 * map (both ends are entry bytes); a page needed again faults in. */
 		lo = lo == 0 || (uintptr_t)val.mv_data < lo ? (uintptr_t)val.mv_data : lo;
 		hi = (uintptr_t)val.mv_data + val.mv_size > hi ? (uintptr_t)val.mv_data + val.mv_size : hi;
-		if (++fed % 32768 == 0) {
+		if (++fed % 4096 == 0) {
 			uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 			uintptr_t from = lo & ~(page - 1), to = hi & ~(page - 1);
 			if (to > from)
