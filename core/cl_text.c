@@ -290,6 +290,19 @@ void cl_base64_encode(char *out, const uint8_t *in, size_t n)
 	out[o] = '\0';
 }
 
+/* The 6-bit value of base64 character c, or -1 (a table lookup: every
+ * submitted record has an 88-character signature). */
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 bool cl_base64_decode_exact(uint8_t *out, size_t outlen, const char *s, size_t len, char *why)
 {
 	char check[1024];
@@ -303,15 +316,15 @@ bool cl_base64_decode_exact(uint8_t *out, size_t outlen, const char *s, size_t l
 		int pad = 0;
 		for (int k = 0; k < 4; k++) {
 			char c = s[i + k];
-			const char *p = c ? strchr(b64, c) : NULL;
+			int d = b64_value((unsigned char)c);
 			if (c == '=' && i + 4 == len && k >= 2) {
 				pad++;
 				v <<= 6;
 				continue;
 			}
-			if (p == NULL || pad)
+			if (d < 0 || pad)
 				return WHY("is not valid base64 (character %zu)", i + (size_t)k + 1);
-			v = v << 6 | (uint32_t)(p - b64);
+			v = v << 6 | (uint32_t)d;
 		}
 		for (int k = 0; k < 3 - pad && o < outlen; k++)
 			out[o++] = (uint8_t)(v >> (16 - 8 * k));

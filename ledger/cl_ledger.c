@@ -83,6 +83,7 @@ struct cl_ledger {
 /* Per-record scratch: the entries a check needs to look at. */
 struct scratch {
 	struct cl_entry a, b;
+	MDB_cursor *trail; /* the writer's cursor on the trail index, or NULL */
 };
 
 
@@ -348,13 +349,15 @@ static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, str
 }
 
 /*
- * Writes entry e (complete) and every index it touches but the head.
+ * Writes the entry and every index it touches but the head (and but ids
+ * unless `ids`: the writer books the id when it checks it).  trail: a
+ * cursor to append to the trail index through, or NULL.
  * batch: the batch the entry concerns, or NULL; first: the seq of that
  * batch's own record (ignored for a batch record, which is its own).
  */
 static int append(struct cl_ledger *l, MDB_txn *txn, uint64_t seq, int64_t recv_time, const uint8_t prev[32],
-		  const uint8_t *batch_prev, const struct cl_record *r, const char *batch, uint8_t hash[32],
-		  struct cl_error *err)
+		  const uint8_t *batch_prev, const struct cl_record *r, const char *batch, bool ids, MDB_cursor *trail,
+		  uint8_t hash[32], struct cl_error *err)
 {
 	uint8_t k8[8];
 	MDB_val key = {8, k8}, val;
@@ -368,16 +371,20 @@ static int append(struct cl_ledger *l, MDB_txn *txn, uint64_t seq, int64_t recv_
 	val.mv_data = l->buf.data;
 	if ((rc = put(txn, l->dbi[DB_ENTRIES], &key, &val, MDB_APPEND, err)))
 		return rc;
-	key = sval(r->id);
-	if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, seq, err)))
-		return rc;
+	if (ids) {
+		key = sval(r->id);
+		if ((rc = put_seq(txn, l->dbi[DB_IDS], &key, seq, err)))
+			return rc;
+	}
 	if (batch) {
 		/* seq is the ledger's newest: it goes after the batch's others. */
 		key = sval(batch);
 		val.mv_size = 8;
 		val.mv_data = k8;
-		if ((rc = put(txn, l->dbi[DB_TRAIL], &key, &val, MDB_APPENDDUP, err)))
-			return rc;
+		rc = trail ? mdb_cursor_put(trail, &key, &val, MDB_APPENDDUP)
+			   : mdb_put(txn, l->dbi[DB_TRAIL], &key, &val, MDB_APPENDDUP);
+		if (rc)
+			return store_error(err, rc, "writing the ledger");
 		if (l->hashes) {
 			struct hash_memo *m = &l->hashes[seq_slot(seq, HASH_MEMO_SLOTS)];
 			m->seq = seq;
@@ -470,7 +477,7 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 	e->seq = 0;
 	e->recv_time = recv_time;
 	e->rec = *genesis;
-	if ((rc = append(l, txn, 0, recv_time, e->prev, NULL, genesis, NULL, hash, err)))
+	if ((rc = append(l, txn, 0, recv_time, e->prev, NULL, genesis, NULL, true, NULL, hash, err)))
 		goto fail;
 	{
 		struct head h = {0, {0}, true, NULL};
@@ -549,10 +556,23 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 {
 	struct fact *f;
 	uint64_t seq;
-	int rc = lookup_seq(txn, l->dbi[index], id, &seq, err);
+	int rc;
 
-	if (rc)
+	if (index == DB_TRAIL && s->trail) {
+		/* Through the writer's cursor: batch_newest and the append that
+		 * follow find it already on the batch's page. */
+		MDB_val key = sval(id), val;
+		rc = mdb_cursor_get(s->trail, &key, &val, MDB_SET);
+		if (rc == MDB_NOTFOUND)
+			return CL_E_NOT_FOUND;
+		if (rc)
+			return store_error(err, rc, "trail lookup");
+		if (val.mv_size != 8)
+			return cl_error_set(err, CL_E_STORE, "trail index for %s is corrupt", id);
+		seq = get_u64(val.mv_data);
+	} else if ((rc = lookup_seq(txn, l->dbi[index], id, &seq, err))) {
 		return rc;
+	}
 	f = &l->facts[seq_slot(seq, FACT_SLOTS)];
 	if (f->kind == kind && f->seq == seq) {
 		*out = f;
@@ -666,8 +686,9 @@ static int batch_newest(struct cl_ledger *l, MDB_txn *txn, MDB_cursor *cur, cons
  * (appended records are written), or a negative store status that aborts
  * the group.
  */
-static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, const struct cl_preverified *pv,
-		   int64_t now, struct head *head, struct cl_result *res, struct scratch *s, struct cl_error *err)
+static int check_and_append(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
+			    const struct cl_preverified *pv, int64_t now, struct head *head, struct cl_result *res,
+			    struct scratch *s, bool *booked, struct cl_error *err)
 {
 	char batch_buf[CL_ID_MAX + 1], rolebuf[96], cas[17];
 	const struct fact *signer;
@@ -685,8 +706,27 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	if (!cl_record_has(r, "sig"))
 		return reject(res, CL_E_BAD_FIELD, "missing field \"sig\" (sign records with chemledger sign)");
 
-	/* Idempotency: the same id with the same content is a duplicate. */
-	rc = lookup_seq(txn, l->dbi[DB_IDS], r->id, &seq, err);
+	/* Idempotency: the same id with the same content is a duplicate.  The
+	 * id is booked for the seq it would get in the same step (one descent
+	 * of the ids index instead of two); add_one takes it back if the
+	 * record is then rejected. */
+	{
+		uint8_t want[8];
+		MDB_val key = sval(r->id), val = {8, want};
+		put_u64(want, head->seq + 1);
+		rc = mdb_put(txn, l->dbi[DB_IDS], &key, &val, MDB_NOOVERWRITE);
+		if (rc == 0) {
+			*booked = true;
+			rc = CL_E_NOT_FOUND;
+		} else if (rc == MDB_KEYEXIST) {
+			if (val.mv_size < 8)
+				return cl_error_set(err, CL_E_STORE, "index value for \"%s\" is corrupt", r->id);
+			seq = get_u64(val.mv_data);
+			rc = 0;
+		} else {
+			return store_error(err, rc, "writing the ledger");
+		}
+	}
 	if (rc == 0) {
 		if ((rc = read_entry(txn, l, seq, &s->a, res->hash, err)))
 			return rc;
@@ -865,8 +905,8 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 			return rc;
 		has_batch_prev = true;
 	}
-	if ((rc = append(l, txn, head->seq + 1, now, head->hash, has_batch_prev ? batch_prev : NULL, r, batch,
-			 res->hash, err)))
+	if ((rc = append(l, txn, head->seq + 1, now, head->hash, has_batch_prev ? batch_prev : NULL, r, batch, false,
+			 head->trail, res->hash, err)))
 		return rc;
 	head->seq++;
 	memcpy(head->hash, res->hash, 32);
@@ -874,6 +914,19 @@ static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r,
 	res->outcome = CL_APPENDED;
 	res->seq = head->seq;
 	return 0;
+}
+
+static int add_one(struct cl_ledger *l, MDB_txn *txn, const struct cl_record *r, const struct cl_preverified *pv,
+		   int64_t now, struct head *head, struct cl_result *res, struct scratch *s, struct cl_error *err)
+{
+	bool booked = false;
+	int rc = check_and_append(l, txn, r, pv, now, head, res, s, &booked, err);
+	if (rc == 0 && booked && res->outcome == CL_REJECTED) {
+		MDB_val key = sval(r->id);
+		if ((rc = mdb_del(txn, l->dbi[DB_IDS], &key, NULL)))
+			rc = store_error(err, rc, "writing the ledger");
+	}
+	return rc;
 }
 
 /* Whether the filesystem holding dir has less than 1 MiB left. */
@@ -945,6 +998,7 @@ static void *preverify_worker(void *arg)
 
 	if (s == NULL)
 		return NULL;
+	s->trail = NULL;
 	if (mdb_txn_begin(job->l->env, NULL, MDB_RDONLY, &txn) != 0) {
 		free(s);
 		return NULL;
@@ -1021,7 +1075,8 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	if (l->hashes == NULL && (l->hashes = calloc(HASH_MEMO_SLOTS, sizeof(*l->hashes))) == NULL)
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
-	s = malloc(sizeof(*s));
+	if ((s = malloc(sizeof(*s))) != NULL)
+		s->trail = NULL;
 	if (given == NULL)
 		pv = calloc(n ? n : 1, sizeof(*pv));
 	if (s == NULL || (given == NULL && pv == NULL)) {
@@ -1049,11 +1104,18 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		rc = head_get(txn, l, &head.seq, head.hash, err);
 		if (rc == 0 && (rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &head.trail)))
 			rc = store_error(err, rc, "opening a cursor");
+		s->trail = head.trail;
 		for (unsigned i = 0; i < n && rc == 0; i++)
 			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &head, &results[i], s, err);
 		if (rc == 0 && head.moved)
 			rc = head_put(txn, l, &head, err);
-		if (rc == 0) {
+		if (rc == 0 && !head.moved) {
+			/* Nothing appended (rejections and duplicates keep nothing, and
+			 * ids booked for rejected records were taken back): leave the
+			 * file as it was, not even a new meta page. */
+			mdb_txn_abort(txn);
+			txn = NULL;
+		} else if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
 			if (rc == EIO && disk_nearly_full(l->dir))
