@@ -103,6 +103,61 @@ static size_t mp_bounded(const uint8_t *p, size_t len)
 	return pos;
 }
 
+int cl_entry_signing_input(const uint8_t *e, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+			   const uint8_t **sig)
+{
+	size_t pos = 1, n, o = sizeof(CL_SIG_DOMAIN), k;
+	bool found = false;
+
+	if (len < 1 || e[0] != 0x96) /* fixarray of 6 */
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		if ((k = mp_bounded(e + pos, len - pos)) == 0)
+			return -1;
+		pos += k;
+	}
+	if (pos >= len)
+		return -1;
+	if (e[pos] >= 0x80 && e[pos] <= 0x8f) {
+		n = e[pos] & 0x0f;
+		pos += 1;
+	} else if (e[pos] == 0xde && pos + 3 <= len) {
+		n = (size_t)e[pos + 1] << 8 | e[pos + 2];
+		pos += 3;
+	} else {
+		return -1;
+	}
+	if (n == 0 || cap < o + 3 + (len - pos))
+		return -1;
+	memcpy(out, CL_SIG_DOMAIN, o); /* with its 0 byte */
+	if (n - 1 <= 15) {
+		out[o++] = (uint8_t)(0x80 | (n - 1));
+	} else {
+		out[o++] = 0xde;
+		out[o++] = (uint8_t)((n - 1) >> 8);
+		out[o++] = (uint8_t)(n - 1);
+	}
+	for (size_t m = 0; m < n; m++) {
+		size_t ks = mp_bounded(e + pos, len - pos), vs;
+		if (ks == 0 || (vs = mp_bounded(e + pos + ks, len - pos - ks)) == 0)
+			return -1;
+		if (ks == 4 && memcmp(e + pos, "\xa3sig", 4) == 0) {
+			if (vs != 66 || e[pos + 4] != 0xc4 || e[pos + 5] != 64)
+				return -1;
+			*sig = e + pos + 6;
+			found = true;
+		} else {
+			memcpy(out + o, e + pos, ks + vs);
+			o += ks + vs;
+		}
+		pos += ks + vs;
+	}
+	if (!found || pos != len)
+		return -1;
+	*outlen = o;
+	return 0;
+}
+
 int cl_entry_decode(struct cl_entry *e, const void *buf, size_t len, struct cl_error *err)
 {
 	msgpack_unpacked up;

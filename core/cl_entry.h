@@ -32,6 +32,17 @@ struct cl_entry {
 
 /* Writes the canonical bytes of e into sb (cleared first). 0 or CL_E_NOMEM. */
 int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb);
+
+/*
+ * What the record of canonical entry bytes e[0..len) was signed over
+ * (CL_SIG_DOMAIN, its 0 byte, the record map without its "sig" pair: the
+ * bytes cl_record_signing_input makes), copied off the entry without
+ * decoding it, into out[0..cap); *sig points at the 64 signature bytes.
+ * Only for entries cl_entry_decode accepted (canonical).  0, or -1 when the
+ * record has no sig, out is too small or e is not such an entry.
+ */
+int cl_entry_signing_input(const uint8_t *e, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+			   const uint8_t **sig);
 /* The same from its parts, without a struct cl_entry to fill; batch_prev
  * NULL for nil. */
 int cl_entry_encode_parts(uint64_t seq, int64_t recv_time, const uint8_t prev[32], const uint8_t *batch_prev,

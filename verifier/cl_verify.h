@@ -13,14 +13,16 @@
  * Memory grows with what the chain registers (parties, licences,
  * chemicals, batches and their holders, sales, labels) and with one record
  * id per entry (for DUPLICATE_ID); entry bytes are never kept beyond a
- * bounded work buffer of CL_VERIFY_CHUNK entries (about 6 MB with jobs > 1,
- * one entry otherwise).
+ * bounded work buffer: two chunks of CL_VERIFY_CHUNK entries with jobs > 1
+ * (about 12 MB), one entry otherwise.
  *
- * Threads: with options.jobs > 1 the engine buffers up to CL_VERIFY_CHUNK
- * entries, decodes them and checks their Ed25519 signatures on worker
- * threads, and applies them in order; the findings are the same as with
- * jobs = 1.  A struct cl_verify itself is not thread-safe: one caller at a
- * time.
+ * Threads: with options.jobs > 1 the engine buffers CL_VERIFY_CHUNK entries
+ * at a time and hands each full chunk to a preparing thread of its own,
+ * which decodes the chunk and checks its Ed25519 signatures on `jobs`
+ * threads while the caller's thread applies the chunk before it in order
+ * (a --batch check prepares and applies each chunk in turn).  The findings
+ * are the same as with jobs = 1.  A struct cl_verify itself is not
+ * thread-safe: one caller at a time.
  *
  * Typical use:
  *   struct cl_verify *v;
