@@ -78,6 +78,8 @@ struct cl_ledger {
 	 * read transactions run (maybe during another group's write), and the
 	 * writer holds it for writing to grow or adopt a new map size. */
 	pthread_rwlock_t map_lock;
+	/* One cl_ledger_preverify at a time: its workers own the key memos. */
+	pthread_mutex_t pv_lock;
 };
 
 /* Per-record scratch: the entries a check needs to look at. */
@@ -209,6 +211,7 @@ static struct cl_ledger *ledger_new(void)
 	if (l) {
 		msgpack_sbuffer_init(&l->buf);
 		pthread_rwlock_init(&l->map_lock, NULL);
+		pthread_mutex_init(&l->pv_lock, NULL);
 	}
 	return l;
 }
@@ -221,6 +224,7 @@ void cl_ledger_close(struct cl_ledger *l)
 		mdb_env_close(l->env);
 	msgpack_sbuffer_destroy(&l->buf);
 	pthread_rwlock_destroy(&l->map_lock);
+	pthread_mutex_destroy(&l->pv_lock);
 	free(l->facts);
 	free(l->hashes);
 	for (int t = 0; t < PV_MAX_THREADS; t++)
@@ -1031,9 +1035,8 @@ static void *preverify_worker(void *arg)
 }
 
 /* Checks the group's signatures on all cores before the (single) writer
- * needs them: signature checks are nearly all of a record's cost.  Not
- * for two calls at once on one ledger (the workers' key memos are the
- * ledger's). */
+ * needs them: signature checks are nearly all of a record's cost.  Calls
+ * on one ledger take turns (the workers' key memos are the ledger's). */
 void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsigned n, struct cl_preverified *pv)
 {
 	struct preverify_job jobs[PV_MAX_THREADS];
@@ -1045,6 +1048,7 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
 
 	if (n < 2 * PV_CHUNK)
 		nt = 1;
+	pthread_mutex_lock(&l->pv_lock);
 	pthread_rwlock_rdlock(&l->map_lock);
 	for (t = 0; t < nt; t++) {
 		if (l->memo[t] == NULL)
@@ -1058,6 +1062,7 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
 		if (started[t])
 			pthread_join(tid[t], NULL);
 	pthread_rwlock_unlock(&l->map_lock);
+	pthread_mutex_unlock(&l->pv_lock);
 }
 
 int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n,

@@ -86,10 +86,10 @@ struct cl_preverified {
  * Checks the signatures of recs[0..n) on all online cores, in read
  * transactions of its own, and fills pv[0..n).  Safe to run in another
  * thread while the same ledger commits an earlier group: that is how a
- * caller keeps every core busy.  Not for two calls at once on one ledger
- * (the workers keep per-ledger memos of signer keys): one thread calls it,
- * and cl_ledger_submit_group with pv NULL calls it too.  Never fails: a
- * record it could not check is left to the writer.
+ * caller keeps every core busy.  Two calls on one ledger take turns (the
+ * workers keep per-ledger memos of signer keys; cl_ledger_submit_group
+ * with pv NULL calls it too).  Never fails: a record it could not check is
+ * left to the writer.
  */
 void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsigned n, struct cl_preverified *pv);
 
