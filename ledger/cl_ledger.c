@@ -64,6 +64,22 @@ struct hash_memo {
 };
 #define HASH_MEMO_SLOTS 65536
 
+/* The keys that party records of one pre-checked group register, by party
+ * id (open addressing; the last registration of an id wins).  A group is
+ * pre-checked while the one before it may still be uncommitted: records
+ * whose signer registers there (or earlier in their own group) are checked
+ * under that key rather than left to the writer.  The writer re-checks any
+ * key that turns out not to be the registered one. */
+struct pend_slot {
+	bool used;
+	char id[CL_ID_MAX + 1];
+	uint8_t key[32];
+};
+struct pend_table {
+	struct pend_slot *slots;
+	size_t cap; /* 0 or a power of two */
+};
+
 struct cl_ledger {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -80,6 +96,7 @@ struct cl_ledger {
 	pthread_rwlock_t map_lock;
 	/* One cl_ledger_preverify at a time: its workers own the key memos. */
 	pthread_mutex_t pv_lock;
+	struct pend_table pend[2]; /* registrations of the last two pre-checked groups: [0] the newer */
 };
 
 /* Per-record scratch: the entries a check needs to look at. */
@@ -225,6 +242,8 @@ void cl_ledger_close(struct cl_ledger *l)
 	msgpack_sbuffer_destroy(&l->buf);
 	pthread_rwlock_destroy(&l->map_lock);
 	pthread_mutex_destroy(&l->pv_lock);
+	free(l->pend[0].slots);
+	free(l->pend[1].slots);
 	free(l->facts);
 	free(l->hashes);
 	for (int t = 0; t < PV_MAX_THREADS; t++)
@@ -988,6 +1007,55 @@ static bool signer_key(struct preverify_job *job, MDB_txn *txn, const char *sign
 	return true;
 }
 
+static size_t pend_hash(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h;
+}
+
+/* t := the registrations among recs[0..n) (empty if none or out of memory). */
+static void pend_build(struct pend_table *t, const struct cl_record *recs, unsigned n)
+{
+	size_t count = 0, cap = 16;
+
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = 0;
+	for (unsigned i = 0; i < n; i++)
+		count += recs[i].type == CL_REC_PARTY;
+	if (count == 0)
+		return;
+	while (cap < 2 * count)
+		cap *= 2;
+	if ((t->slots = calloc(cap, sizeof(*t->slots))) == NULL)
+		return;
+	t->cap = cap;
+	for (unsigned i = 0; i < n; i++) {
+		const struct cl_record *r = &recs[i];
+		size_t k;
+		if (r->type != CL_REC_PARTY)
+			continue;
+		for (k = pend_hash(r->party) & (cap - 1); t->slots[k].used && strcmp(t->slots[k].id, r->party) != 0;
+		     k = (k + 1) & (cap - 1))
+			;
+		t->slots[k].used = true;
+		scopy(t->slots[k].id, sizeof(t->slots[k].id), r->party);
+		memcpy(t->slots[k].key, r->key, 32);
+	}
+}
+
+static const uint8_t *pend_get(const struct pend_table *t, const char *id)
+{
+	if (t->cap == 0)
+		return NULL;
+	for (size_t k = pend_hash(id) & (t->cap - 1); t->slots[k].used; k = (k + 1) & (t->cap - 1))
+		if (strcmp(t->slots[k].id, id) == 0)
+			return t->slots[k].key;
+	return NULL;
+}
+
 /* Worker: takes chunks of recs and checks their signatures under the
  * signers' keys in a read snapshot.  Failures leave pv[i].done false: the
  * writer then checks itself. */
@@ -1019,7 +1087,12 @@ static void *preverify_worker(void *arg)
 				continue;
 			/* Records often come in runs from one signer. */
 			if (last == NULL || strcmp(last, r->signer) != 0) {
-				have_key = signer_key(job, txn, r->signer, key, s);
+				const uint8_t *pk = pend_get(&job->l->pend[0], r->signer);
+				if (pk == NULL)
+					pk = pend_get(&job->l->pend[1], r->signer);
+				if (pk)
+					memcpy(key, pk, 32);
+				have_key = pk != NULL || signer_key(job, txn, r->signer, key, s);
 				last = r->signer;
 			}
 			if (!have_key)
@@ -1049,6 +1122,13 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
 	if (n < 2 * PV_CHUNK)
 		nt = 1;
 	pthread_mutex_lock(&l->pv_lock);
+	/* This group's registrations, and the last group's (maybe not yet
+	 * committed). */
+	free(l->pend[1].slots);
+	l->pend[1] = l->pend[0];
+	l->pend[0].slots = NULL;
+	l->pend[0].cap = 0;
+	pend_build(&l->pend[0], recs, n);
 	pthread_rwlock_rdlock(&l->map_lock);
 	for (t = 0; t < nt; t++) {
 		if (l->memo[t] == NULL)
