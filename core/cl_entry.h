@@ -39,7 +39,8 @@ int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb);
  * bytes cl_record_signing_input makes), copied off the entry without
  * decoding it, into out[0..cap); *sig points at the 64 signature bytes.
  * Only for entries cl_entry_decode accepted (canonical).  0, or -1 when the
- * record has no sig, out is too small or e is not such an entry.
+ * record has no sig, cap is less than len + sizeof(CL_SIG_DOMAIN) + 3 (a
+ * bound, not the exact size), or e is not such an entry.
  */
 int cl_entry_signing_input(const uint8_t *e, size_t len, uint8_t *out, size_t cap, size_t *outlen,
 			   const uint8_t **sig);

@@ -50,7 +50,7 @@ struct fact {
 /* Signers' keys by the seq of their registration, for one pre-verifying
  * worker: runs of records from many signers need no decoding. */
 struct key_memo {
-	uint64_t seq; /* 0: empty (entry 0 is the genesis, never a key here) */
+	uint64_t tag; /* the registration's seq + 1; 0: empty (the genesis is seq 0) */
 	uint8_t key[32];
 };
 #define KEY_MEMO_SLOTS 8192
@@ -205,7 +205,7 @@ static int env_open(struct cl_ledger *l, const char *dir, enum cl_ledger_mode mo
 		if (rc == 0 && (mdb_dbi_flags(txn, l->dbi[i], &got) || (got & TRAIL_FLAGS) != flags)) {
 			mdb_txn_abort(txn);
 			return cl_error_set(err, CL_E_IO, "%s was made by an older chemledger (its \"%s\" index has "
-					    "another layout): export it with that version", dir, db_names[i]);
+					    "another layout); this version cannot open it, but chemverify -d still checks it", dir, db_names[i]);
 		}
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
@@ -297,7 +297,7 @@ static int read_entry(MDB_txn *txn, struct cl_ledger *l, uint64_t seq, struct cl
 static int lookup_seq(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *seq, struct cl_error *err)
 {
 	MDB_val key = sval(k), val;
-	int rc = mdb_get(txn, dbi, &key, &val);
+	int rc = key.mv_size == 0 || key.mv_size > 511 ? MDB_NOTFOUND : mdb_get(txn, dbi, &key, &val); /* no such LMDB key */
 	if (rc == MDB_NOTFOUND)
 		return CL_E_NOT_FOUND;
 	if (rc)
@@ -374,9 +374,8 @@ static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, str
 /*
  * Writes the entry and every index it touches but the head (and but ids
  * unless `ids`: the writer books the id when it checks it).  trail: a
- * cursor to append to the trail index through, or NULL.
- * batch: the batch the entry concerns, or NULL; first: the seq of that
- * batch's own record (ignored for a batch record, which is its own).
+ * cursor to append to the trail index through, or NULL.  batch: the batch
+ * the entry concerns, or NULL.
  */
 static int append(struct cl_ledger *l, MDB_txn *txn, uint64_t seq, int64_t recv_time, const uint8_t prev[32],
 		  const uint8_t *batch_prev, const struct cl_record *r, const char *batch, bool ids, MDB_cursor *trail,
@@ -556,8 +555,8 @@ __attribute__((format(printf, 2, 3))) static void warn(struct cl_result *res, co
 	res->n_warnings++;
 }
 
-/* Loads the latest registration of party `id` into e (a party record, or
- * the genesis record for the authority).  CL_E_NOT_FOUND when unknown. */
+/* The roles a party's latest registration (a party record, or the
+ * genesis for the authority) gives it. */
 static uint32_t party_roles(const struct cl_record *p)
 {
 	return p->type == CL_REC_GENESIS ? 1u << CL_ROLE_AUTHORITY : p->roles;
@@ -993,15 +992,15 @@ static bool signer_key(struct preverify_job *job, MDB_txn *txn, const char *sign
 	if (lookup_seq(txn, job->l->dbi[DB_PARTIES], signer, &seq, NULL) != 0)
 		return false;
 	m = job->memo ? &job->memo[seq_slot(seq, KEY_MEMO_SLOTS)] : NULL;
-	if (m && m->seq == seq) {
+	if (m && m->tag == seq + 1) {
 		memcpy(key, m->key, 32);
 		return true;
 	}
 	if (read_entry(txn, job->l, seq, &s->b, NULL, NULL) != 0)
 		return false;
 	memcpy(key, party_key(&s->b.rec), 32);
-	if (m && seq != 0) {
-		m->seq = seq;
+	if (m) {
+		m->tag = seq + 1;
 		memcpy(m->key, key, 32);
 	}
 	return true;
@@ -1298,7 +1297,7 @@ int cl_ledger_find_label(struct cl_ledger *l, const char *label, char *out, stru
 	int rc = read_txn(l, &txn, err);
 	if (rc)
 		return rc;
-	rc = mdb_get(txn, l->dbi[DB_LABELS], &key, &val);
+	rc = key.mv_size == 0 || key.mv_size > 511 ? MDB_NOTFOUND : mdb_get(txn, l->dbi[DB_LABELS], &key, &val);
 	if (rc == 0 && val.mv_size <= CL_ID_MAX) {
 		memcpy(out, val.mv_data, val.mv_size);
 		out[val.mv_size] = '\0';
@@ -1356,8 +1355,8 @@ int cl_ledger_scan_batch(struct cl_ledger *l, const char *batch, cl_ledger_scan_
 	MDB_val key = {bl, (void *)(uintptr_t)batch}, val;
 	int rc, found = 0;
 
-	if (bl > CL_ID_MAX)
-		return cl_error_set(err, CL_E_NOT_FOUND, "no batch \"%.64s...\"", batch);
+	if (bl == 0 || bl > CL_ID_MAX) /* LMDB takes no empty key */
+		return cl_error_set(err, CL_E_NOT_FOUND, "no batch \"%.64s%s\"", batch, bl > CL_ID_MAX ? "..." : "");
 	if ((rc = read_txn(l, &txn, err)))
 		return rc;
 	if ((rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &cur))) {

@@ -73,8 +73,10 @@ void cl_ledger_close(struct cl_ledger *l);
 
 /*
  * A signature checked ahead of the write transaction under the key its
- * signer had in a read snapshot.  The writer trusts the verdict only while
- * the signer's key is still that key, and otherwise checks again itself.
+ * signer had in a read snapshot, or registered in the group being checked
+ * or the one before it (which may not be committed yet).  The writer trusts
+ * the verdict only while the signer's key is that key, and otherwise checks
+ * again itself.
  */
 struct cl_preverified {
 	bool done;
@@ -99,8 +101,9 @@ void cl_ledger_preverify(struct cl_ledger *l, const struct cl_record *recs, unsi
  * cl_ledger_preverify found for these records; with NULL the call does it.
  * results[i] says what became of recs[i] (a rejected record appends
  * nothing).  Grows the map and retries when LMDB is full.  Returns 0 once
- * committed; a negative status (CL_E_STORE, CL_E_NOSPACE, ...) when nothing
- * of the group was kept.
+ * committed (or when nothing was appended: then nothing is written, not
+ * even a new meta page); a negative status (CL_E_STORE, CL_E_NOSPACE, ...)
+ * when nothing of the group was kept.
  */
 int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, unsigned n,
 			   const struct cl_preverified *pv, int64_t recv_time, struct cl_result *results,

@@ -64,4 +64,14 @@ contains "cut UTF-8 type: message kept" '"message":"type: ' "$(cat "$TMP/out")"
 cv --export "$TMP/rv.exp" --batch AA-240415-02 --json > "$TMP/v"
 eq "--batch with a forged revoke: exit 1" 1 $?
 contains "--batch with a forged revoke: BAD_SIGNATURE shown" '"code":"BAD_SIGNATURE","severity":"error","seq":367' "$(cat "$TMP/v")"
+
+# 6. Empty (and over-long) names are "not found" (exit 1), not a storage
+#    error: LMDB takes no empty key and none over 511 bytes.
+long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "B" }')
+for q in "trail -d $L ''" "trail -d $L --label ''" "get -d $L --id ''" "trail -d $L $long" "get -d $L --id $long"; do
+	eval "cl $q" > /dev/null 2> "$TMP/err"
+	eq "${q%% *} ${q#* * * } (${#q} chars): exit 1" 1 $?
+	contains "${q%% *} (${#q} chars): says what was not found" "no " "$(cat "$TMP/err")"
+done
+
 finish

@@ -14,7 +14,8 @@
  * chemicals, batches and their holders, sales, labels) and with one record
  * id per entry (for DUPLICATE_ID); entry bytes are never kept beyond a
  * bounded work buffer: two chunks of CL_VERIFY_CHUNK entries with jobs > 1
- * (about 12 MB), one entry otherwise.
+ * (about 12 MB, plus each chunk's copy of its entries' bytes, at most
+ * 16 MiB each), one entry otherwise.
  *
  * Threads: with options.jobs > 1 the engine buffers CL_VERIFY_CHUNK entries
  * at a time and hands each full chunk to a preparing thread of its own,
