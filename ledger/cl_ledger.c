@@ -294,18 +294,26 @@ static int read_entry(MDB_txn *txn, struct cl_ledger *l, uint64_t seq, struct cl
 }
 
 /* Looks up a string key holding a seq. 0, CL_E_NOT_FOUND or CL_E_STORE. */
-static int lookup_seq(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *seq, struct cl_error *err)
+/* The seq an index lookup of key k found: rc and val are what LMDB gave.
+ * 0, CL_E_NOT_FOUND or CL_E_STORE. */
+static int index_seq(int rc, const MDB_val *val, const char *k, uint64_t *seq, struct cl_error *err)
 {
-	MDB_val key = sval(k), val;
-	int rc = key.mv_size == 0 || key.mv_size > 511 ? MDB_NOTFOUND : mdb_get(txn, dbi, &key, &val); /* no such LMDB key */
 	if (rc == MDB_NOTFOUND)
 		return CL_E_NOT_FOUND;
 	if (rc)
 		return store_error(err, rc, "index lookup");
-	if (val.mv_size < 8)
+	if (val->mv_size != 8)
 		return cl_error_set(err, CL_E_STORE, "index value for \"%s\" is corrupt", k);
-	*seq = get_u64(val.mv_data);
+	*seq = get_u64(val->mv_data);
 	return 0;
+}
+
+static int lookup_seq(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *seq, struct cl_error *err)
+{
+	MDB_val key = sval(k), val;
+	/* LMDB has no empty key and none over 511 bytes: such a name is not found. */
+	int rc = key.mv_size == 0 || key.mv_size > 511 ? MDB_NOTFOUND : mdb_get(txn, dbi, &key, &val);
+	return index_seq(rc, &val, k, seq, err);
 }
 
 static int head_get(MDB_txn *txn, struct cl_ledger *l, uint64_t *seq, uint8_t hash[32], struct cl_error *err)
@@ -359,7 +367,6 @@ struct head {
 	uint64_t seq;
 	uint8_t hash[32];
 	bool moved;
-	MDB_cursor *trail; /* on the trail index, for this transaction */
 };
 
 static int head_put(MDB_txn *txn, struct cl_ledger *l, const struct head *h, struct cl_error *err)
@@ -502,7 +509,7 @@ int cl_ledger_create(const char *dir, const struct cl_record *genesis, int64_t r
 	if ((rc = append(l, txn, 0, recv_time, e->prev, NULL, genesis, NULL, true, NULL, hash, err)))
 		goto fail;
 	{
-		struct head h = {0, {0}, true, NULL};
+		struct head h = {0, {0}, true};
 		memcpy(h.hash, hash, 32);
 		if ((rc = head_put(txn, l, &h, err)))
 			goto fail;
@@ -584,14 +591,8 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 		/* Through the writer's cursor: batch_newest and the append that
 		 * follow find it already on the batch's page. */
 		MDB_val key = sval(id), val;
-		rc = mdb_cursor_get(s->trail, &key, &val, MDB_SET);
-		if (rc == MDB_NOTFOUND)
-			return CL_E_NOT_FOUND;
-		if (rc)
-			return store_error(err, rc, "trail lookup");
-		if (val.mv_size != 8)
-			return cl_error_set(err, CL_E_STORE, "trail index for %s is corrupt", id);
-		seq = get_u64(val.mv_data);
+		if ((rc = index_seq(mdb_cursor_get(s->trail, &key, &val, MDB_SET), &val, id, &seq, err)))
+			return rc;
 	} else if ((rc = lookup_seq(txn, l->dbi[index], id, &seq, err))) {
 		return rc;
 	}
@@ -690,11 +691,10 @@ static int batch_newest(struct cl_ledger *l, MDB_txn *txn, MDB_cursor *cur, cons
 	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP);
+	if ((rc = index_seq(rc, &val, batch, &seq, err)) == CL_E_NOT_FOUND) /* checked before: a store fault */
+		rc = cl_error_set(err, CL_E_STORE, "the trail index lost batch %s", batch);
 	if (rc)
-		return store_error(err, rc, "trail lookup");
-	if (val.mv_size != 8)
-		return cl_error_set(err, CL_E_STORE, "trail index for %s is corrupt", batch);
-	seq = get_u64(val.mv_data);
+		return rc;
 	m = &l->hashes[seq_slot(seq, HASH_MEMO_SLOTS)];
 	if (m->seq == seq && seq != 0) {
 		memcpy(hash, m->hash, 32);
@@ -741,7 +741,7 @@ static int check_and_append(struct cl_ledger *l, MDB_txn *txn, const struct cl_r
 			*booked = true;
 			rc = CL_E_NOT_FOUND;
 		} else if (rc == MDB_KEYEXIST) {
-			if (val.mv_size < 8)
+			if (val.mv_size != 8)
 				return cl_error_set(err, CL_E_STORE, "index value for \"%s\" is corrupt", r->id);
 			seq = get_u64(val.mv_data);
 			rc = 0;
@@ -923,12 +923,12 @@ static int check_and_append(struct cl_ledger *l, MDB_txn *txn, const struct cl_r
 
 	/* Append. */
 	if (batch && r->type != CL_REC_BATCH) {
-		if ((rc = batch_newest(l, txn, head->trail, batch, batch_prev, err)))
+		if ((rc = batch_newest(l, txn, s->trail, batch, batch_prev, err)))
 			return rc;
 		has_batch_prev = true;
 	}
 	if ((rc = append(l, txn, head->seq + 1, now, head->hash, has_batch_prev ? batch_prev : NULL, r, batch, false,
-			 head->trail, res->hash, err)))
+			 s->trail, res->hash, err)))
 		return rc;
 	head->seq++;
 	memcpy(head->hash, res->hash, 32);
@@ -1184,11 +1184,11 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 			rc = store_error(err, rc, "starting a write transaction");
 			break;
 		}
-		struct head head = {0, {0}, false, NULL};
+		struct head head = {0, {0}, false};
 		rc = head_get(txn, l, &head.seq, head.hash, err);
-		if (rc == 0 && (rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &head.trail)))
+		s->trail = NULL; /* a cursor lives only as long as its transaction */
+		if (rc == 0 && (rc = mdb_cursor_open(txn, l->dbi[DB_TRAIL], &s->trail)))
 			rc = store_error(err, rc, "opening a cursor");
-		s->trail = head.trail;
 		for (unsigned i = 0; i < n && rc == 0; i++)
 			rc = add_one(l, txn, &recs[i], &given[i], recv_time, &head, &results[i], s, err);
 		if (rc == 0 && head.moved)
