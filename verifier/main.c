@@ -231,6 +231,41 @@ static void progress_end(struct progress *p)
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* A read-only environment on dir and a read transaction on its newest
+ * commit.  0, or exit status 2 with the message printed (*env and *txn
+ * are then whatever the caller must still close: NULL or open). */
+static int open_snapshot(const char *dir, MDB_env **env, MDB_txn **txn)
+{
+	int rc = mdb_env_create(env);
+
+	if (rc == 0) {
+		mdb_env_set_maxdbs(*env, 16);
+		rc = mdb_env_open(*env, dir, MDB_RDONLY, 0600);
+	}
+	if (rc)
+		return fail(2, "opening ledger %s read-only: %s", dir, mdb_strerror(rc));
+	rc = mdb_txn_begin(*env, NULL, MDB_RDONLY, txn);
+	if (rc == MDB_MAP_RESIZED) { /* a writer grew the map since we opened */
+		mdb_env_set_mapsize(*env, 0);
+		rc = mdb_txn_begin(*env, NULL, MDB_RDONLY, txn);
+	}
+	if (rc) {
+		*txn = NULL;
+		return fail(2, "reading ledger %s: %s", dir, mdb_strerror(rc));
+	}
+	return 0;
+}
+
+/* Entry seq of the entries database (its key is seq, 8 bytes BE). */
+static int get_entry(MDB_txn *txn, MDB_dbi entries, uint64_t seq, MDB_val *val)
+{
+	uint8_t k[8];
+	MDB_val key = {8, k};
+	for (int b = 0; b < 8; b++)
+		k[b] = (uint8_t)(seq >> (56 - 8 * b));
+	return mdb_get(txn, entries, &key, val);
+}
+
 /*
  * Feeds every entry of the LMDB ledger in dir to v, in key order, from one
  * read-only transaction.  Only the "entries" database is read.  0 or exit
@@ -258,24 +293,8 @@ static int read_ledger(const char *dir, struct cl_verify *v, struct progress *pg
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	if (stat(path, &sb) != 0)
 		return fail(2, "%s is not a chemledger ledger (no data.mdb)", dir);
-	if ((rc = mdb_env_create(&env))) {
-		fail(2, "opening %s: %s", dir, mdb_strerror(rc));
+	if (open_snapshot(dir, &env, &txn))
 		goto done;
-	}
-	mdb_env_set_maxdbs(env, 16);
-	if ((rc = mdb_env_open(env, dir, MDB_RDONLY, 0600))) {
-		fail(2, "opening ledger %s read-only: %s", dir, mdb_strerror(rc));
-		goto done;
-	}
-	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc == MDB_MAP_RESIZED) { /* a writer grew the map since we opened */
-		mdb_env_set_mapsize(env, 0);
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	}
-	if (rc) {
-		fail(2, "reading ledger %s: %s", dir, mdb_strerror(rc));
-		goto done;
-	}
 	rc = mdb_dbi_open(txn, "entries", 0, &dbi);
 	if (rc == MDB_NOTFOUND) {
 		fail(2, "%s is not a chemledger ledger (no \"entries\" database)", dir);
@@ -710,23 +729,9 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 
 	if (e == NULL)
 		return fail(2, "out of memory");
-	if ((rc = mdb_env_create(&env)) == 0) {
-		mdb_env_set_maxdbs(env, 16);
-		rc = mdb_env_open(env, dir, MDB_RDONLY, 0600);
-	}
-	if (rc) {
-		status = fail(2, "opening ledger %s read-only: %s", dir, mdb_strerror(rc));
+	if ((status = open_snapshot(dir, &env, &txn)))
 		goto done;
-	}
-	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(env, 0);
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	}
-	if (rc) {
-		status = fail(2, "reading ledger %s: %s", dir, mdb_strerror(rc));
-		goto done;
-	}
+	status = 2;
 	unsigned trail_flags = 0;
 	if (mdb_dbi_open(txn, "entries", 0, &entries) || mdb_dbi_open(txn, "trail", 0, &trail) ||
 	    mdb_dbi_open(txn, "history", 0, &hist) || mdb_dbi_open(txn, "licences", 0, &lic) ||
@@ -745,15 +750,12 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 	for (int depth = 0; depth < 3 && round.n > 0; depth++) {
 		struct seqset next = {0};
 		for (size_t i = 0; i < round.n; i++) {
-			uint8_t k[8];
-			MDB_val key = {8, k}, val;
-			for (int b = 0; b < 8; b++)
-				k[b] = (uint8_t)(round.v[i] >> (56 - 8 * b));
+			MDB_val val;
 			if (seq_add(&want, round.v[i])) {
 				rc = ENOMEM;
 				goto store;
 			}
-			if (mdb_get(txn, entries, &key, &val) || cl_entry_decode(e, val.mv_data, val.mv_size, &err))
+			if (get_entry(txn, entries, round.v[i], &val) || cl_entry_decode(e, val.mv_data, val.mv_size, &err))
 				continue; /* missing or undecodable: the engine will say so */
 			if (e->rec.type == CL_REC_GENESIS)
 				rc = history_seqs(txn, hist, 'P', e->rec.authority, &next);
@@ -776,11 +778,8 @@ static int read_ledger_batch(const char *dir, const char *batch, struct cl_verif
 	seq_unique(&want);
 	/* Feed them in chain order. */
 	for (size_t i = 0; i < want.n; i++) {
-		uint8_t k[8];
-		MDB_val key = {8, k}, val;
-		for (int b = 0; b < 8; b++)
-			k[b] = (uint8_t)(want.v[i] >> (56 - 8 * b));
-		rc = mdb_get(txn, entries, &key, &val);
+		MDB_val val;
+		rc = get_entry(txn, entries, want.v[i], &val);
 		if (rc == MDB_NOTFOUND) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "the ledger's index names entry %" PRIu64 ", which is missing", want.v[i]);
