@@ -94,7 +94,7 @@ struct batch {
 	uint64_t last_seq;     /* the newest entry concerning it */
 	uint8_t last_hash[32];
 	struct holding *holders; /* in order of first holding */
-	uint32_t n_holders, cap_holders;
+	size_t n_holders, cap_holders;
 	struct cl_map *holder_index; /* party -> index + 1, once there are many */
 };
 
@@ -291,6 +291,23 @@ struct at {
 	bool chain_level; /* kept under --batch too: the entry may be the batch's */
 };
 
+/* arr (of *cap elements of size bytes, n in use) with room for one more:
+ * doubled from `first` when full, so maybe moved.  NULL and v->nomem
+ * when it cannot grow (arr is then still the caller's). */
+static void *make_room(struct cl_verify *v, void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *na;
+	if (n < *cap)
+		return arr;
+	if (c > SIZE_MAX / size || (na = realloc(arr, c * size)) == NULL) {
+		v->nomem = true;
+		return NULL;
+	}
+	*cap = c;
+	return na;
+}
+
 __attribute__((format(printf, 4, 5))) static void find(struct cl_verify *v, const struct at *a, int code,
 							const char *fmt, ...)
 {
@@ -300,16 +317,9 @@ __attribute__((format(printf, 4, 5))) static void find(struct cl_verify *v, cons
 
 	if (v->only[0] && !a->chain_level && (a->batch == NULL || strcmp(a->batch, v->only) != 0))
 		return;
-	if (v->n_findings == v->cap_findings) {
-		size_t cap = v->cap_findings ? v->cap_findings * 2 : 64;
-		struct cl_finding *nf = cap > SIZE_MAX / sizeof(*nf) ? NULL : realloc(v->findings, cap * sizeof(*nf));
-		if (nf == NULL) {
-			v->nomem = true;
-			return;
-		}
-		v->findings = nf;
-		v->cap_findings = cap;
-	}
+	if ((f = make_room(v, v->findings, &v->cap_findings, v->n_findings, sizeof(*f), 64)) == NULL)
+		return;
+	v->findings = f;
 	f = &v->findings[v->n_findings++];
 	f->code = code;
 	f->seq = a->seq;
@@ -323,6 +333,7 @@ __attribute__((format(printf, 4, 5))) static void find(struct cl_verify *v, cons
 }
 
 /* ---- state lookups ------------------------------------------------------- */
+
 
 /* The value under key, created zeroed (size bytes) when missing; NULL and
  * v->nomem on allocation failure. */
@@ -373,20 +384,13 @@ static struct holding *holding_of(struct cl_verify *v, struct batch *b, const ch
 		if (i)
 			return &b->holders[i - 1];
 	} else {
-		for (uint32_t i = 0; i < b->n_holders; i++)
+		for (size_t i = 0; i < b->n_holders; i++)
 			if (b->holders[i].party == name)
 				return &b->holders[i];
 	}
-	if (b->n_holders == b->cap_holders) {
-		uint32_t cap = b->cap_holders ? 2 * b->cap_holders : 4;
-		struct holding *nh = cap > UINT32_MAX / 2 ? NULL : realloc(b->holders, cap * sizeof(*nh));
-		if (nh == NULL) {
-			v->nomem = true;
-			return NULL;
-		}
-		b->holders = nh;
-		b->cap_holders = cap;
-	}
+	if ((h = make_room(v, b->holders, &b->cap_holders, b->n_holders, sizeof(*h), 4)) == NULL)
+		return NULL;
+	b->holders = h;
 	h = &b->holders[b->n_holders++];
 	h->party = name;
 	h->base = 0;
@@ -396,7 +400,7 @@ static struct holding *holding_of(struct cl_verify *v, struct batch *b, const ch
 			return NULL;
 		}
 		cl_map_init(b->holder_index);
-		for (uint32_t i = 0; i + 1 < b->n_holders; i++)
+		for (size_t i = 0; i + 1 < b->n_holders; i++)
 			if (cl_map_put(b->holder_index, b->holders[i].party, (void *)(uintptr_t)(i + 1)))
 				v->nomem = true;
 	}
@@ -465,16 +469,9 @@ static void check_back_link(struct cl_verify *v, const struct at *a, bool has_bp
 static void trail_push(struct cl_verify *v, const struct at *a, const struct slot *s, bool is_batch_record)
 {
 	struct trail_item *t;
-	if (v->n_trail == v->cap_trail) {
-		size_t cap = v->cap_trail ? v->cap_trail * 2 : 64;
-		struct trail_item *nt = cap > SIZE_MAX / sizeof(*nt) ? NULL : realloc(v->trail, cap * sizeof(*nt));
-		if (nt == NULL) {
-			v->nomem = true;
-			return;
-		}
-		v->trail = nt;
-		v->cap_trail = cap;
-	}
+	if ((t = make_room(v, v->trail, &v->cap_trail, v->n_trail, sizeof(*t), 64)) == NULL)
+		return;
+	v->trail = t;
 	t = &v->trail[v->n_trail++];
 	t->seq = a->seq;
 	snprintf(t->id, sizeof(t->id), "%s", a->id);
