@@ -43,7 +43,7 @@
 #include "cl_error.h"
 #include "cl_record.h"
 
-/* Entries buffered for one parallel round when jobs > 1. */
+/* Entries per chunk when jobs > 1 (one chunk is fed while the one before is prepared). */
 #define CL_VERIFY_CHUNK 1024
 /* Most worker threads the engine starts. */
 #define CL_VERIFY_MAX_JOBS 256
