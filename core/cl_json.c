@@ -53,10 +53,12 @@ static int new_tok(struct parser *p, uint8_t type, uint32_t *at)
 {
 	struct cl_json *j = p->j;
 	if (j->n == j->cap) {
-		uint32_t cap = j->cap ? j->cap * 2 : 64;
-		struct cl_jtok *t = realloc(j->t, cap * sizeof(*t));
+		uint32_t cap = j->cap * 2;
+		struct cl_jtok *t = j->t == j->inline_t ? malloc(cap * sizeof(*t)) : realloc(j->t, cap * sizeof(*t));
 		if (t == NULL)
 			return fail(p, p->pos, "out of memory");
+		if (j->t == j->inline_t)
+			memcpy(t, j->inline_t, j->n * sizeof(*t));
 		j->t = t;
 		j->cap = cap;
 	}
@@ -292,7 +294,7 @@ static int parse_value(struct parser *p, unsigned depth);
 static int parse_object(struct parser *p, unsigned depth)
 {
 	size_t start = p->pos;
-	uint32_t at, n = 0, *keys = NULL, kcap = 0;
+	uint32_t at, n = 0, kbuf[16], *keys = kbuf, kcap = 16;
 	int rc = -1;
 
 	if (new_tok(p, CL_J_OBJ, &at))
@@ -311,12 +313,16 @@ static int parse_object(struct parser *p, unsigned depth)
 			goto done;
 		}
 		if (n == kcap) {
-			uint32_t *k = realloc(keys, (kcap = kcap ? kcap * 2 : 16) * sizeof(*keys));
+			uint32_t *k = keys == kbuf ? malloc(2 * kcap * sizeof(*keys))
+						   : realloc(keys, 2 * kcap * sizeof(*keys));
 			if (k == NULL) {
 				fail(p, p->pos, "out of memory");
 				goto done;
 			}
+			if (keys == kbuf)
+				memcpy(k, kbuf, sizeof(kbuf));
 			keys = k;
+			kcap *= 2;
 		}
 		keys[n++] = p->j->n;
 		if (parse_string(p))
@@ -347,7 +353,8 @@ static int parse_object(struct parser *p, unsigned depth)
 	p->j->t[at].end = p->j->n;
 	rc = 0;
 done:
-	free(keys);
+	if (keys != kbuf)
+		free(keys);
 	return rc;
 }
 
@@ -422,10 +429,15 @@ int cl_json_parse(struct cl_json *j, const char *in, size_t len, char *msg, size
 {
 	struct parser p = {(const unsigned char *)in, len, 0, j, msg, msglen};
 
-	memset(j, 0, sizeof(*j));
+	j->n = 0;
+	j->used = 0;
+	j->t = j->inline_t;
+	j->cap = CL_JSON_INLINE_TOKS;
 	/* Decoded strings never outgrow their source, plus a NUL each. */
 	j->acap = len + len / 2 + 16;
-	if ((j->arena = malloc(j->acap)) == NULL)
+	if (j->acap <= CL_JSON_INLINE_ARENA)
+		j->arena = j->inline_arena;
+	else if ((j->arena = malloc(j->acap)) == NULL)
 		return fail(&p, 0, "out of memory");
 	if (parse_value(&p, 1))
 		return -1;
@@ -437,9 +449,16 @@ int cl_json_parse(struct cl_json *j, const char *in, size_t len, char *msg, size
 
 void cl_json_free(struct cl_json *j)
 {
-	free(j->t);
-	free(j->arena);
-	memset(j, 0, sizeof(*j));
+	if (j->t != j->inline_t)
+		free(j->t);
+	if (j->arena != j->inline_arena)
+		free(j->arena);
+	j->t = j->inline_t;
+	j->arena = j->inline_arena;
+	j->n = 0;
+	j->cap = CL_JSON_INLINE_TOKS;
+	j->used = 0;
+	j->acap = CL_JSON_INLINE_ARENA;
 }
 
 int64_t cl_json_get(const struct cl_json *j, uint32_t obj, const char *key)

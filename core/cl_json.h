@@ -34,11 +34,18 @@ struct cl_jtok {
 	int64_t i;        /* CL_J_INT */
 };
 
+/* Most records fit in the inline space, so parsing one allocates nothing.
+ * t and arena may point into the struct itself: never copy a cl_json. */
+#define CL_JSON_INLINE_TOKS 64
+#define CL_JSON_INLINE_ARENA 2048
+
 struct cl_json {
 	struct cl_jtok *t;
 	uint32_t n, cap;
 	char *arena; /* decoded strings */
 	size_t used, acap;
+	struct cl_jtok inline_t[CL_JSON_INLINE_TOKS];
+	char inline_arena[CL_JSON_INLINE_ARENA];
 };
 
 /*

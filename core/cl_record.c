@@ -543,23 +543,20 @@ static int pack_value(const struct cl_field *f, const void *p, const struct cl_s
 static int pack_object(const struct cl_schema *s, const void *base, bool with_sig, msgpack_packer *pk)
 {
 	uint32_t present = *(const uint32_t *)base;
-	unsigned order[32], n = 0;
+	const uint8_t *order = cl_schema_order(s);
+	unsigned n = 0;
 	int rc;
 
 	for (unsigned i = 0; i < s->n_fields; i++)
 		if ((present & (1u << i)) && (with_sig || s->fields[i].kind != CL_K_SIG))
-			order[n++] = i;
-	/* Canonical key order: bytewise ascending (insertion sort, n <= 16). */
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && strcmp(s->fields[order[j - 1]].name, s->fields[order[j]].name) > 0; j--) {
-			unsigned t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
+			n++;
 	rc = msgpack_pack_map(pk, n);
-	for (unsigned k = 0; !rc && k < n; k++) {
+	for (unsigned k = 0; !rc && k < s->n_fields; k++) {
 		const struct cl_field *f = &s->fields[order[k]];
-		rc = pack_str(pk, f->name) || pack_value(f, (const char *)base + f->offset, s, pk);
+		if (!(present & (1u << order[k])) || (!with_sig && f->kind == CL_K_SIG))
+			continue;
+		rc = msgpack_pack_str(pk, f->name_len) || msgpack_pack_str_body(pk, f->name, f->name_len) ||
+		     pack_value(f, (const char *)base + f->offset, s, pk);
 	}
 	return rc ? CL_E_NOMEM : 0;
 }

@@ -37,6 +37,7 @@ struct cl_schema;
 
 struct cl_field {
 	const char *name;
+	size_t name_len; /* strlen(name), kept so lookups never count */
 	enum cl_kind kind;
 	size_t offset;
 	size_t size;
@@ -51,6 +52,19 @@ struct cl_schema {
 	const char *doc;
 	const struct cl_field *fields;
 	unsigned n_fields;
+	unsigned index; /* enum cl_schema_index */
+};
+
+/* Every schema, numbered (for per-schema tables). */
+enum cl_schema_index {
+#define SCHEMA(nm, st, dc) CL_SCHEMA_##nm,
+#define FIELD(st, js, kd, mb, rq, mx, ax, dc)
+#define END(nm)
+#include "../schemas/records.def"
+#undef SCHEMA
+#undef FIELD
+#undef END
+	CL_SCHEMA_COUNT
 };
 
 extern const struct cl_schema cl_schema_limit;
@@ -60,5 +74,9 @@ extern const struct cl_schema *const cl_schema_records[CL_REC_TYPE_COUNT];
 
 /* Index of field `name` (len bytes) in s, or -1. */
 int cl_schema_find(const struct cl_schema *s, const char *name, size_t len);
+
+/* s's field indexes (s->n_fields of them) in canonical key order: the
+ * names bytewise ascending (docs/FORMAT.md 1.2).  Computed once. */
+const uint8_t *cl_schema_order(const struct cl_schema *s);
 
 #endif

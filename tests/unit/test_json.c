@@ -167,9 +167,56 @@ static void test_layout_nested(void **state)
 		assert_int_equal(it, j.t[2].end);
 	}
 	cl_json_free(&j);
-	assert_null(j.t);
-	assert_null(j.arena);
 	assert_int_equal(j.n, 0);
+	cl_json_free(&j); /* twice is harmless */
+}
+
+/* Parsing starts in space inside struct cl_json (CL_JSON_INLINE_TOKS
+ * tokens, CL_JSON_INLINE_ARENA bytes of strings, 16 keys per object on the
+ * stack) and moves to the heap beyond it: every size around those limits
+ * keeps every token and string. */
+static void test_inline_limits(void **state)
+{
+	struct buf b = {0};
+	struct cl_json j;
+	char item[64];
+	(void)state;
+
+	for (unsigned keys = 14; keys <= 40; keys++) {
+		b.len = 0;
+		put(&b, "{");
+		for (unsigned i = 0; i < keys; i++) {
+			snprintf(item, sizeof(item), "%s\"k%02u\":\"v%u\"", i ? "," : "", i, i * 7);
+			put(&b, item);
+		}
+		put(&b, "}");
+		ok_n(&j, b.s, b.len);
+		assert_int_equal(j.n, 1 + 2 * keys);
+		for (unsigned i = 0; i < keys; i++) {
+			char k[8], v[16];
+			int64_t at;
+			snprintf(k, sizeof(k), "k%02u", i);
+			snprintf(v, sizeof(v), "v%u", i * 7);
+			at = cl_json_get(&j, 0, k);
+			assert_true(at > 0);
+			assert_string_equal(j.t[at].s, v);
+		}
+		cl_json_free(&j);
+	}
+	/* Strings needing just under to just over the inline arena. */
+	for (unsigned len = CL_JSON_INLINE_ARENA / 2 - 40; len < CL_JSON_INLINE_ARENA + 40; len += 7) {
+		b.len = 0;
+		put(&b, "[\"");
+		put_rep(&b, "a", len);
+		put(&b, "\",\"z\"]");
+		ok_n(&j, b.s, b.len);
+		assert_int_equal(j.t[1].len, len);
+		for (unsigned i = 0; i < len; i++)
+			assert_int_equal(j.t[1].s[i], 'a');
+		assert_string_equal(j.t[2].s, "z");
+		cl_json_free(&j);
+	}
+	free(b.s);
 }
 
 static void test_layout_scalars(void **state)
@@ -1013,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_layout_nested),
 		cmocka_unit_test(test_layout_scalars),
 		cmocka_unit_test(test_layout_large),
+		cmocka_unit_test(test_inline_limits),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_unicode_escapes),
 		cmocka_unit_test(test_surrogates),
