@@ -45,7 +45,11 @@ struct fact {
 	char b[CL_ID_MAX + 1]; /* sale: its buyer */
 };
 
-#define FACT_SLOTS 65536 /* direct-mapped by seq; a collision just decodes again */
+#define FACT_SLOTS 65536 /* batches and sales, direct-mapped by seq; a collision just decodes again */
+#define REG_FACT_SLOTS 16384 /* parties and chemicals: their own slots, so the stream of
+				batches and sales never pushes out the registrations every
+				record names */
+#define FACT_TOTAL (FACT_SLOTS + REG_FACT_SLOTS)
 
 /* Signers' keys by the seq of their registration, for one pre-verifying
  * worker: runs of records from many signers need no decoding. */
@@ -580,6 +584,54 @@ static const uint8_t *party_key(const struct cl_record *p)
  * with the seq of the entry that says it).  CL_E_NOT_FOUND when the index
  * has no such id.  The returned pointer is valid until the next call.
  */
+static struct fact *fact_slot(struct cl_ledger *l, uint32_t kind, uint64_t seq)
+{
+	if (kind == FACT_PARTY || kind == FACT_CHEMICAL)
+		return &l->facts[FACT_SLOTS + seq_slot(seq, REG_FACT_SLOTS)];
+	return &l->facts[seq_slot(seq, FACT_SLOTS)];
+}
+
+/* Remembers what entry seq, holding r, says as a fact of `kind`. */
+static struct fact *fact_fill(struct cl_ledger *l, uint32_t kind, uint64_t seq, const struct cl_record *r)
+{
+	struct fact *f = fact_slot(l, kind, seq);
+
+	f->seq = seq;
+	f->num = 0;
+	switch (kind) {
+	case FACT_PARTY:
+		f->num = party_roles(r);
+		memcpy(f->key, party_key(r), 32);
+		break;
+	case FACT_CHEMICAL:
+		f->num = r->measure;
+		break;
+	case FACT_BATCH:
+		scopy(f->a, sizeof(f->a), r->cas);
+		break;
+	case FACT_SALE:
+		f->num = r->type;
+		scopy(f->a, sizeof(f->a), r->batch);
+		scopy(f->b, sizeof(f->b), r->buyer);
+		break;
+	}
+	f->kind = kind;
+	return f;
+}
+
+/* The writer learns the facts of what it appends as it appends them: the
+ * checks and handoffs naming a sale, the sales of a batch, the records of a
+ * new party need no decoding later. */
+static void fact_learn(struct cl_ledger *l, uint64_t seq, const struct cl_record *r)
+{
+	static const uint32_t kinds[CL_REC_TYPE_COUNT] = {
+		[CL_REC_GENESIS] = FACT_PARTY, [CL_REC_PARTY] = FACT_PARTY, [CL_REC_CHEMICAL] = FACT_CHEMICAL,
+		[CL_REC_BATCH] = FACT_BATCH,   [CL_REC_SALE] = FACT_SALE,
+	};
+	if (l->facts && r->type < CL_REC_TYPE_COUNT && kinds[r->type] != FACT_NONE)
+		fact_fill(l, kinds[r->type], seq, r);
+}
+
 static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index, const char *id,
 		    const struct fact **out, struct scratch *s, struct cl_error *err)
 {
@@ -596,34 +648,14 @@ static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index,
 	} else if ((rc = lookup_seq(txn, l->dbi[index], id, &seq, err))) {
 		return rc;
 	}
-	f = &l->facts[seq_slot(seq, FACT_SLOTS)];
+	f = fact_slot(l, kind, seq);
 	if (f->kind == kind && f->seq == seq) {
 		*out = f;
 		return 0;
 	}
 	if ((rc = read_entry(txn, l, seq, &s->b, NULL, err)))
 		return rc;
-	memset(f, 0, sizeof(*f));
-	f->seq = seq;
-	switch (kind) {
-	case FACT_PARTY:
-		f->num = party_roles(&s->b.rec);
-		memcpy(f->key, party_key(&s->b.rec), 32);
-		break;
-	case FACT_CHEMICAL:
-		f->num = s->b.rec.measure;
-		break;
-	case FACT_BATCH:
-		scopy(f->a, sizeof(f->a), s->b.rec.cas);
-		break;
-	case FACT_SALE:
-		f->num = s->b.rec.type;
-		scopy(f->a, sizeof(f->a), s->b.rec.batch);
-		scopy(f->b, sizeof(f->b), s->b.rec.buyer);
-		break;
-	}
-	f->kind = kind;
-	*out = f;
+	*out = fact_fill(l, kind, seq, &s->b.rec);
 	return 0;
 }
 
@@ -931,6 +963,7 @@ static int check_and_append(struct cl_ledger *l, MDB_txn *txn, const struct cl_r
 			 s->trail, res->hash, err)))
 		return rc;
 	head->seq++;
+	fact_learn(l, head->seq, r);
 	memcpy(head->hash, res->hash, 32);
 	head->moved = true;
 	res->outcome = CL_APPENDED;
@@ -1155,7 +1188,7 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 
 	if (l->mode != CL_LEDGER_WRITE)
 		return cl_error_set(err, CL_E_USAGE, "ledger opened read-only");
-	if (l->facts == NULL && (l->facts = calloc(FACT_SLOTS, sizeof(*l->facts))) == NULL)
+	if (l->facts == NULL && (l->facts = calloc(FACT_TOTAL, sizeof(*l->facts))) == NULL)
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
 	if (l->hashes == NULL && (l->hashes = calloc(HASH_MEMO_SLOTS, sizeof(*l->hashes))) == NULL)
 		return cl_error_set(err, CL_E_NOMEM, "out of memory");
@@ -1212,7 +1245,7 @@ int cl_ledger_submit_group(struct cl_ledger *l, const struct cl_record *recs, un
 		}
 		if (rc) {
 			/* What this transaction wrote is gone, and so is what was learnt from it. */
-			memset(l->facts, 0, FACT_SLOTS * sizeof(*l->facts));
+			memset(l->facts, 0, FACT_TOTAL * sizeof(*l->facts));
 			memset(l->hashes, 0, HASH_MEMO_SLOTS * sizeof(*l->hashes));
 		}
 		if (rc != CL_E_MAP_FULL)
