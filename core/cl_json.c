@@ -143,6 +143,15 @@ static int parse_string(struct parser *p)
 	p->pos++; /* the quote */
 	for (;;) {
 		unsigned char c;
+		/* Most strings are runs of plain ASCII: copy each run at once. */
+		size_t run = p->pos;
+		while (run < p->len && p->in[run] >= 0x20 && p->in[run] < 0x80 && p->in[run] != '"' && p->in[run] != '\\')
+			run++;
+		if (run > p->pos) {
+			memcpy(o, p->in + p->pos, run - p->pos);
+			o += run - p->pos;
+			p->pos = run;
+		}
 		if (p->pos >= p->len)
 			return fail(p, p->pos, "the line ends inside a string");
 		c = p->in[p->pos];
