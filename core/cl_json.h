@@ -35,7 +35,8 @@ struct cl_jtok {
 };
 
 /* Most records fit in the inline space, so parsing one allocates nothing.
- * t and arena may point into the struct itself: never copy a cl_json. */
+ * t and arena may point into the struct itself (also after cl_json_free,
+ * which leaves them there, never NULL): never copy a cl_json. */
 #define CL_JSON_INLINE_TOKS 64
 #define CL_JSON_INLINE_ARENA 2048
 

@@ -17,7 +17,11 @@ const char *const cl_words_type[] = {"genesis", "chemical", "party", "revoke", "
 #define SCHEMA(nm, st, dc) static const struct cl_field fields_##nm[] = {
 #define FIELD(st, js, kd, mb, rq, mx, ax, dc)                                                      \
 	{js, sizeof(js) - 1, CL_K_##kd, offsetof(st, mb), sizeof(((st *)0)->mb), CL_##rq, mx, ax, dc},
-#define END(nm) };
+#define END(nm)                                                                                    \
+	}                                                                                          \
+	;                                                                                          \
+	_Static_assert(sizeof(fields_##nm) / sizeof(fields_##nm[0]) <= 32,                        \
+		       "a schema has at most 32 fields (the present bit set, the order table)");
 #include "../schemas/records.def"
 #undef SCHEMA
 #undef FIELD
