@@ -23,8 +23,9 @@ json=$(cat "$RES/results.json" 2>/dev/null)
 # Every figure the issue asks for, by its key.
 for key in n_records sane nproc cpu openssl workdir_fs load_start load_end other_cpu_cores_submit other_cpu_cores_audit \
 	parties batches bench_batches types \
-	one_core_per_s all_cores_per_s \
-	appended rejected per_s of_ceiling peak_rss_kib \
+	one_core_per_s all_cores_per_s all_cores_start all_cores_mid all_cores_end \
+	all_cores_around_submit all_cores_around_audit other_cpu_cores_ceiling_mid \
+	appended rejected per_s of_ceiling of_highest_ceiling peak_rss_kib \
 	entries errors alerts \
 	trail_query_p50_ms trail_query_p99_ms trail_process_p50_ms trail_process_p99_ms \
 	verify_batch_p50_ms verify_batch_p99_ms process_floor_p50_ms \
