@@ -196,19 +196,13 @@ static int parse_string(struct parser *p)
 			o = put_utf8(o, cp);
 			continue;
 		}
-		if (c < 0x80) {
-			*o++ = (char)c;
-			p->pos++;
-			continue;
-		}
-		{
-			size_t k = utf8_seq(p->in + p->pos, p->len - p->pos);
-			if (k == 0)
-				return fail(p, p->pos, "invalid UTF-8: byte 0x%02x", c);
-			memcpy(o, p->in + p->pos, k);
-			o += k;
-			p->pos += k;
-		}
+		/* Plain ASCII went with the run: this is a byte of 0x80 or more. */
+		size_t k = utf8_seq(p->in + p->pos, p->len - p->pos);
+		if (k == 0)
+			return fail(p, p->pos, "invalid UTF-8: byte 0x%02x", c);
+		memcpy(o, p->in + p->pos, k);
+		o += k;
+		p->pos += k;
 	}
 	*o++ = '\0';
 	j->t[at].s = out;
@@ -298,13 +292,29 @@ static int check_duplicates(struct parser *p, uint32_t *keys, uint32_t n, size_t
 	return 0;
 }
 
+/* After a member or an item: 1 on a ',' (another follows), 0 on the
+ * closing `close`, -1 (with the message) on anything else. */
+static int next_or_close(struct parser *p, char close, const char *expected)
+{
+	skip_ws(p);
+	if (p->pos < p->len && p->in[p->pos] == ',') {
+		p->pos++;
+		return 1;
+	}
+	if (p->pos < p->len && p->in[p->pos] == close) {
+		p->pos++;
+		return 0;
+	}
+	return fail_here(p, expected);
+}
+
 static int parse_value(struct parser *p, unsigned depth);
 
 static int parse_object(struct parser *p, unsigned depth)
 {
 	size_t start = p->pos;
 	uint32_t at, n = 0, kbuf[16], *keys = kbuf, kcap = 16;
-	int rc = -1;
+	int rc = -1, more;
 
 	if (new_tok(p, CL_J_OBJ, &at))
 		return -1;
@@ -344,17 +354,10 @@ static int parse_object(struct parser *p, unsigned depth)
 		p->pos++;
 		if (parse_value(p, depth + 1))
 			goto done;
-		skip_ws(p);
-		if (p->pos < p->len && p->in[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->in[p->pos] == '}') {
-			p->pos++;
+		if ((more = next_or_close(p, '}', "',' or '}'")) < 0)
+			goto done;
+		if (!more)
 			break;
-		}
-		fail_here(p, "',' or '}'");
-		goto done;
 	}
 	if (check_duplicates(p, keys, n, start))
 		goto done;
@@ -370,6 +373,7 @@ done:
 static int parse_array(struct parser *p, unsigned depth)
 {
 	uint32_t at, n = 0;
+	int more;
 
 	if (new_tok(p, CL_J_ARR, &at))
 		return -1;
@@ -384,16 +388,10 @@ static int parse_array(struct parser *p, unsigned depth)
 		if (parse_value(p, depth + 1))
 			return -1;
 		n++;
-		skip_ws(p);
-		if (p->pos < p->len && p->in[p->pos] == ',') {
-			p->pos++;
-			continue;
-		}
-		if (p->pos < p->len && p->in[p->pos] == ']') {
-			p->pos++;
+		if ((more = next_or_close(p, ']', "',' or ']'")) < 0)
+			return -1;
+		if (!more)
 			break;
-		}
-		return fail_here(p, "',' or ']'");
 	}
 	p->j->t[at].n = n;
 	p->j->t[at].end = p->j->n;

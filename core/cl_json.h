@@ -4,8 +4,9 @@
  * Records arrive as JSON Lines at up to tens of thousands per second, and a
  * general JSON library's tree of hash tables cost more than everything else
  * but the signature check.  This reader turns one line into a flat array of
- * tokens in one pass and allocates twice per line.  It accepts exactly RFC
- * 8259 JSON, as strictly as the jansson settings it replaced: one value
+ * tokens in one pass, in space inside struct cl_json for a line of usual
+ * size (the heap only beyond it).  It accepts exactly RFC 8259 JSON, as
+ * strictly as the jansson settings it replaced: one value
  * with only whitespace around it, valid UTF-8, no NUL (escaped or not), no
  * lone surrogates, no duplicate keys in an object, integers that fit in 64
  * bits, and nesting at most CL_JSON_DEPTH deep.
