@@ -32,6 +32,10 @@ struct cl_entry {
 
 /* Writes the canonical bytes of e into sb (cleared first). 0 or CL_E_NOMEM. */
 int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb);
+/* The same from its parts, without a struct cl_entry to fill; batch_prev
+ * NULL for nil. */
+int cl_entry_encode_parts(uint64_t seq, int64_t recv_time, const uint8_t prev[32], const uint8_t *batch_prev,
+			  const struct cl_record *rec, msgpack_sbuffer *sb);
 
 /*
  * What the record of canonical entry bytes e[0..len) was signed over
@@ -44,10 +48,6 @@ int cl_entry_encode(const struct cl_entry *e, msgpack_sbuffer *sb);
  */
 int cl_entry_signing_input(const uint8_t *e, size_t len, uint8_t *out, size_t cap, size_t *outlen,
 			   const uint8_t **sig);
-/* The same from its parts, without a struct cl_entry to fill; batch_prev
- * NULL for nil. */
-int cl_entry_encode_parts(uint64_t seq, int64_t recv_time, const uint8_t prev[32], const uint8_t *batch_prev,
-			  const struct cl_record *rec, msgpack_sbuffer *sb);
 
 /*
  * Decodes len bytes into *e.  Strict: exactly one msgpack value with no

@@ -290,9 +290,8 @@ void cl_base64_encode(char *out, const uint8_t *in, size_t n)
 	out[o] = '\0';
 }
 
-/* The 6-bit value of base64 character c, or -1 (a table lookup: every
- * submitted record has an 88-character signature). */
-/* Value of each base64 character, -1 for every other byte. */
+/* The 6-bit value of each base64 character, -1 for every other byte (a
+ * table: every submitted record has an 88-character signature). */
 static const int8_t b64_dec[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,

@@ -297,7 +297,6 @@ static int read_entry(MDB_txn *txn, struct cl_ledger *l, uint64_t seq, struct cl
 	return 0;
 }
 
-/* Looks up a string key holding a seq. 0, CL_E_NOT_FOUND or CL_E_STORE. */
 /* The seq an index lookup of key k found: rc and val are what LMDB gave.
  * 0, CL_E_NOT_FOUND or CL_E_STORE. */
 static int index_seq(int rc, const MDB_val *val, const char *k, uint64_t *seq, struct cl_error *err)
@@ -312,6 +311,7 @@ static int index_seq(int rc, const MDB_val *val, const char *k, uint64_t *seq, s
 	return 0;
 }
 
+/* Looks up a string key holding a seq. 0, CL_E_NOT_FOUND or CL_E_STORE. */
 static int lookup_seq(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *seq, struct cl_error *err)
 {
 	MDB_val key = sval(k), val;
@@ -578,12 +578,7 @@ static const uint8_t *party_key(const struct cl_record *p)
 	return p->key;
 }
 
-
-/*
- * The fact of `kind` about id, found through `index` (whose value starts
- * with the seq of the entry that says it).  CL_E_NOT_FOUND when the index
- * has no such id.  The returned pointer is valid until the next call.
- */
+/* The cache slot for a fact of `kind` from entry seq. */
 static struct fact *fact_slot(struct cl_ledger *l, uint32_t kind, uint64_t seq)
 {
 	if (kind == FACT_PARTY || kind == FACT_CHEMICAL)
@@ -632,6 +627,11 @@ static void fact_learn(struct cl_ledger *l, uint64_t seq, const struct cl_record
 		fact_fill(l, kinds[r->type], seq, r);
 }
 
+/*
+ * The fact of `kind` about id, found through `index` (whose value starts
+ * with the seq of the entry that says it).  CL_E_NOT_FOUND when the index
+ * has no such id.  The returned pointer is valid until the next call.
+ */
 static int fact_get(struct cl_ledger *l, MDB_txn *txn, uint32_t kind, int index, const char *id,
 		    const struct fact **out, struct scratch *s, struct cl_error *err)
 {

@@ -631,6 +631,13 @@ static void *prepare_groups(void *arg)
 	}
 }
 
+/* User and system CPU time of a getrusage() result, in seconds. */
+static double cpu_seconds(const struct rusage *u)
+{
+	return (double)(u->ru_utime.tv_sec + u->ru_stime.tv_sec) +
+	       (double)(u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e6;
+}
+
 static int cmd_submit(int argc, char **argv)
 {
 	struct opts o;
@@ -745,11 +752,7 @@ static int cmd_submit(int argc, char **argv)
 		getrusage(RUSAGE_SELF, &self);
 		getrusage(RUSAGE_THREAD, &writer);
 		fprintf(stderr, "chemledger: stats: cpu_s %.3f writer_cpu_s %.3f lines %" PRIu64 "\n",
-			(double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
-				(double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
-			(double)(writer.ru_utime.tv_sec + writer.ru_stime.tv_sec) +
-				(double)(writer.ru_utime.tv_usec + writer.ru_stime.tv_usec) / 1e6,
-			lr.lineno);
+			cpu_seconds(&self), cpu_seconds(&writer), lr.lineno);
 	}
 done:
 	if (started) {

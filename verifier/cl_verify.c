@@ -334,7 +334,6 @@ __attribute__((format(printf, 4, 5))) static void find(struct cl_verify *v, cons
 
 /* ---- state lookups ------------------------------------------------------- */
 
-
 /* The value under key, created zeroed (size bytes) when missing; NULL and
  * v->nomem on allocation failure. */
 static void *get_or_new(struct cl_verify *v, struct cl_map *m, const char *key, size_t size, bool *created)
@@ -1230,12 +1229,11 @@ static void predict_keys(struct cl_verify *v, struct chunk *c)
 
 		if (s->decode_rc)
 			continue;
-		if (r->type == CL_REC_GENESIS)
-			reg = r->authority;
-		else if (r->type == CL_REC_PARTY)
+		if (r->type == CL_REC_PARTY)
 			reg = r->party;
 		if (r->type == CL_REC_GENESIS) {
-			want = false;
+			reg = r->authority;
+			want = false; /* unsigned */
 		} else if (!v->only[0] || is_registration(r->type)) {
 			want = true;
 		} else if (r->type == CL_REC_CHECK || r->type == CL_REC_HANDOFF) {

@@ -322,8 +322,9 @@ static int read_ledger(const char *dir, struct cl_verify *v, struct progress *pg
 		/* The map is read once, front to back: every 4096 entries, hand the
 		 * pages those entries lay in back to the page cache, so that memory
 		 * stays flat with a ledger of any size (entry pages are not in file
-		 * order, so the range spans more than those entries: keep it short).  The range lies inside the
-		 * map (both ends are entry bytes); a page needed again faults in. */
+		 * order, so the range spans more than those entries: keep it
+		 * short).  The range lies inside the map (both ends are entry
+		 * bytes); a page needed again faults in. */
 		lo = lo == 0 || (uintptr_t)val.mv_data < lo ? (uintptr_t)val.mv_data : lo;
 		hi = (uintptr_t)val.mv_data + val.mv_size > hi ? (uintptr_t)val.mv_data + val.mv_size : hi;
 		if (++fed % 4096 == 0) {
