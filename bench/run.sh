@@ -126,10 +126,16 @@ i=1
 while [ "$i" -le "$NBENCH" ]; do echo "BENCH-100-$i" >> "$W/bench-batches"; i=$((i + 1)); done
 
 # ---- 2. the ceiling -------------------------------------------------------
-say "Ed25519 ceiling (${CEIL_S}s on 1 core, ${CEIL_S}s on $CPUS)"
-b0=$(busy)
-"$B/clock" once "$W/ceiling.time" "$B/ceiling" "$CEIL_S" > "$W/ceiling.json" || { echo "bench: ceiling failed" >&2; exit 2; }
-OTHER_CEIL1=$(others "$W/ceiling.time" "$b0" "$(busy)")
+# ceiling NAME WHEN: the ceiling into $W/NAME.json; CEIL_OTHER := how many
+# cores' worth of CPU other processes used meanwhile.
+ceiling() {
+	say "Ed25519 ceiling $2 (${CEIL_S}s on 1 core, ${CEIL_S}s on $CPUS)"
+	b0=$(busy)
+	"$B/clock" once "$W/$1.time" "$B/ceiling" "$CEIL_S" > "$W/$1.json" || { echo "bench: ceiling failed" >&2; exit 2; }
+	CEIL_OTHER=$(others "$W/$1.time" "$b0" "$(busy)")
+}
+ceiling ceiling "before submit"
+OTHER_CEIL1=$CEIL_OTHER
 CT=$(jget "$W/ceiling.json" threads)
 
 # ---- 3. submit ------------------------------------------------------------
@@ -160,11 +166,8 @@ if [ "$APPENDED" != "$N" ]; then
 fi
 SUBMIT_RATE=$(calc "printf \"%.1f\", $N / $SUBMIT_S")
 
-# The ceiling again, between submit and the audit.
-say "Ed25519 ceiling again (between submit and the audit)"
-b0=$(busy)
-"$B/clock" once "$W/ceiling_mid.time" "$B/ceiling" "$CEIL_S" > "$W/ceiling_mid.json" || { echo "bench: ceiling failed" >&2; exit 2; }
-OTHER_CEIL_MID=$(others "$W/ceiling_mid.time" "$b0" "$(busy)")
+ceiling ceiling_mid "between submit and the audit"
+OTHER_CEIL_MID=$CEIL_OTHER
 
 # ---- 4. full audit --------------------------------------------------------
 say "chemverify full audit"
@@ -187,11 +190,8 @@ F_NOTICE=$(grep -o '"severity":"notice"' "$W/audit.json" | wc -l)
 [ "$ENTRIES" = "$((N + 1))" ] || problem "chemverify counted $ENTRIES entries, not $((N + 1))"
 AUDIT_RATE=$(calc "printf \"%.1f\", $ENTRIES / $AUDIT_S")
 
-# The ceiling a third time, after the audit.
-say "Ed25519 ceiling again (after the audit)"
-b0=$(busy)
-"$B/clock" once "$W/ceiling2.time" "$B/ceiling" "$CEIL_S" > "$W/ceiling2.json" || { echo "bench: ceiling failed" >&2; exit 2; }
-OTHER_CEIL2=$(others "$W/ceiling2.time" "$b0" "$(busy)")
+ceiling ceiling2 "after the audit"
+OTHER_CEIL2=$CEIL_OTHER
 
 # ---- 5. latency on the 100-entry batches ----------------------------------
 say "latency: $NBENCH batches of 100 entries"
